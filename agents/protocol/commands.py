@@ -1,0 +1,372 @@
+"""Every command of the wire protocol and the answer type it gets back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from agents import AGENT_VERSION
+from agents.protocol.specs import (
+    DiskFormat,
+    DiskSpec,
+    PoolInfo,
+    PoolSpec,
+    PowerState,
+    VmSpec,
+    VmStats,
+    check_name,
+)
+
+COMMANDS: dict[str, type[Command]] = {}
+
+
+@dataclass
+class Answer:
+    """Base answer: every answer says whether it worked, why, and who answered."""
+
+    result: bool = True
+    details: str = ""
+    agent_version: str = AGENT_VERSION
+    command: str = ""
+    error: str | None = None
+
+
+@dataclass
+class Command:
+    """Base command; subclasses set ``name`` and ``answer_type``."""
+
+    name: ClassVar[str] = ""
+    answer_type: ClassVar[type[Answer]] = Answer
+
+
+def command(cls: type[Command]) -> type[Command]:
+    """Register a command class under its wire name."""
+    COMMANDS[cls.name] = cls
+    return cls
+
+
+class _VmNamed:
+    """Mixin validating ``vm_name``."""
+
+    vm_name: str
+
+    def __post_init__(self) -> None:
+        check_name(self.vm_name, "vm name")
+
+
+@dataclass
+class HostInfoAnswer(Answer):
+    """Host facts reported at startup/ready (CloudStack's StartupRoutingCommand)."""
+
+    hypervisor: str = ""
+    hypervisor_version: str = ""
+    hostname: str = ""
+    cpus: int = 0
+    cpu_sockets: int = 0
+    cpu_speed_mhz: int = 0
+    memory_bytes: int = 0
+    capabilities: list[str] = field(default_factory=list)
+    vm_states: dict[str, PowerState] = field(default_factory=dict)
+
+
+@command
+@dataclass
+class ReadyCommand(Command):
+    """Management server says the host is accepted; agent answers with its facts."""
+
+    name: ClassVar[str] = "ready"
+    answer_type: ClassVar[type[Answer]] = HostInfoAnswer
+    host_id: str = ""
+
+
+@command
+@dataclass
+class StartupCommand(Command):
+    """Ask for host facts when the host is added."""
+
+    name: ClassVar[str] = "startup"
+    answer_type: ClassVar[type[Answer]] = HostInfoAnswer
+    host_id: str = ""
+
+
+@dataclass
+class PingAnswer(Answer):
+    """Heartbeat answer carrying the power state of every VM on the host."""
+
+    vm_states: dict[str, PowerState] = field(default_factory=dict)
+
+
+@command
+@dataclass
+class PingCommand(Command):
+    """Heartbeat (CloudStack's PingRoutingCommand + HostVmStateReport)."""
+
+    name: ClassVar[str] = "ping"
+    answer_type: ClassVar[type[Answer]] = PingAnswer
+    host_id: str = ""
+
+
+@command
+@dataclass
+class CheckHealthCommand(Command):
+    """Is the resource alive (can it talk to its hypervisor)?"""
+
+    name: ClassVar[str] = "check_health"
+
+
+@dataclass
+class VmAnswer(Answer):
+    """Answer about one VM: its name and resulting power state."""
+
+    vm_name: str = ""
+    state: PowerState = "unknown"
+
+
+@dataclass
+class StartVmAnswer(VmAnswer):
+    """Answer to start_vm; ``vnc_port`` is -1 when the hypervisor has no VNC."""
+
+    vnc_port: int = -1
+
+
+@command
+@dataclass
+class StartVmCommand(Command):
+    """Define (or redefine) and start a VM; starting a running VM succeeds."""
+
+    name: ClassVar[str] = "start_vm"
+    answer_type: ClassVar[type[Answer]] = StartVmAnswer
+    vm: VmSpec
+
+
+@command
+@dataclass
+class StopVmCommand(_VmNamed, Command):
+    """Stop a VM; ``forced`` powers it off at once. Absent or stopped VMs succeed."""
+
+    name: ClassVar[str] = "stop_vm"
+    answer_type: ClassVar[type[Answer]] = VmAnswer
+    vm_name: str
+    forced: bool = False
+    timeout_s: int = 60
+
+
+@command
+@dataclass
+class RebootVmCommand(_VmNamed, Command):
+    """Reboot a running VM (``forced`` = hard reset)."""
+
+    name: ClassVar[str] = "reboot_vm"
+    answer_type: ClassVar[type[Answer]] = VmAnswer
+    vm_name: str
+    forced: bool = False
+
+
+@command
+@dataclass
+class DestroyVmCommand(_VmNamed, Command):
+    """Power off and undefine a VM (volumes are kept). Absent VMs succeed."""
+
+    name: ClassVar[str] = "destroy_vm"
+    answer_type: ClassVar[type[Answer]] = VmAnswer
+    vm_name: str
+
+
+@command
+@dataclass
+class CheckVmCommand(_VmNamed, Command):
+    """Report the power state of one VM (CloudStack's CheckVirtualMachineCommand)."""
+
+    name: ClassVar[str] = "check_vm"
+    answer_type: ClassVar[type[Answer]] = VmAnswer
+    vm_name: str
+
+
+@dataclass
+class VmStatsAnswer(Answer):
+    """Stats per VM; VMs that do not exist are left out."""
+
+    stats: dict[str, VmStats] = field(default_factory=dict)
+
+
+@command
+@dataclass
+class VmStatsCommand(Command):
+    """Usage counters of the named VMs (all VMs when the list is empty)."""
+
+    name: ClassVar[str] = "vm_stats"
+    answer_type: ClassVar[type[Answer]] = VmStatsAnswer
+    vm_names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class HostStatsAnswer(Answer):
+    """Host usage (CloudStack's GetHostStatsAnswer)."""
+
+    cpus: int = 0
+    cpu_utilization: float = 0.0
+    total_memory_bytes: int = 0
+    free_memory_bytes: int = 0
+    vm_count: int = 0
+
+
+@command
+@dataclass
+class HostStatsCommand(Command):
+    """Host CPU and memory usage."""
+
+    name: ClassVar[str] = "host_stats"
+    answer_type: ClassVar[type[Answer]] = HostStatsAnswer
+
+
+@dataclass
+class PoolAnswer(Answer):
+    """Answer carrying a pool's capacity."""
+
+    pool: PoolInfo | None = None
+
+
+@command
+@dataclass
+class StorageStatsCommand(Command):
+    """Capacity and usage of a primary pool."""
+
+    name: ClassVar[str] = "storage_stats"
+    answer_type: ClassVar[type[Answer]] = PoolAnswer
+    pool: str
+
+    def __post_init__(self) -> None:
+        check_name(self.pool, "pool")
+
+
+@command
+@dataclass
+class ModifyStoragePoolCommand(Command):
+    """Add (mount/define/start) or remove a primary pool; both are idempotent."""
+
+    name: ClassVar[str] = "modify_storage_pool"
+    answer_type: ClassVar[type[Answer]] = PoolAnswer
+    pool: PoolSpec
+    add: bool = True
+
+
+@dataclass
+class VolumeAnswer(Answer):
+    """Answer describing a volume."""
+
+    pool: str = ""
+    volume: str = ""
+    path: str = ""
+    size_bytes: int = 0
+    format: str = ""
+
+
+class _VolumeNamed:
+    pool: str
+    volume: str
+
+    def __post_init__(self) -> None:
+        check_name(self.pool, "pool")
+        check_name(self.volume, "volume")
+
+
+@command
+@dataclass
+class CreateVolumeCommand(_VolumeNamed, Command):
+    """Create a volume; with ``template`` it is a linked clone of that volume in the pool."""
+
+    name: ClassVar[str] = "create_volume"
+    answer_type: ClassVar[type[Answer]] = VolumeAnswer
+    pool: str
+    volume: str
+    size_bytes: int
+    format: DiskFormat = "qcow2"
+    template: str = ""
+
+
+@command
+@dataclass
+class DeleteVolumeCommand(_VolumeNamed, Command):
+    """Delete a volume; deleting an absent volume succeeds."""
+
+    name: ClassVar[str] = "delete_volume"
+    answer_type: ClassVar[type[Answer]] = VolumeAnswer
+    pool: str
+    volume: str
+
+
+@command
+@dataclass
+class CopyTemplateCommand(_VolumeNamed, Command):
+    """Copy a template from secondary storage (URL, path or UNC) into a primary pool."""
+
+    name: ClassVar[str] = "copy_template"
+    answer_type: ClassVar[type[Answer]] = VolumeAnswer
+    source: str
+    pool: str
+    volume: str
+    format: DiskFormat = "qcow2"
+    sha256: str = ""
+
+
+@command
+@dataclass
+class AttachDiskCommand(_VmNamed, Command):
+    """Attach a disk to a VM (live if running); attaching it twice succeeds."""
+
+    name: ClassVar[str] = "attach_disk"
+    answer_type: ClassVar[type[Answer]] = VmAnswer
+    vm_name: str
+    disk: DiskSpec
+
+
+@command
+@dataclass
+class DetachDiskCommand(_VmNamed, Command):
+    """Detach a disk from a VM; detaching an absent disk succeeds."""
+
+    name: ClassVar[str] = "detach_disk"
+    answer_type: ClassVar[type[Answer]] = VmAnswer
+    vm_name: str
+    disk: DiskSpec
+
+
+@dataclass
+class VncPortAnswer(Answer):
+    """Where the VM's console listens (Hyper-V: ``address`` = instanceId, port -9)."""
+
+    address: str = ""
+    port: int = -1
+
+
+@command
+@dataclass
+class GetVncPortCommand(_VmNamed, Command):
+    """Console address of a running VM."""
+
+    name: ClassVar[str] = "get_vnc_port"
+    answer_type: ClassVar[type[Answer]] = VncPortAnswer
+    vm_name: str
+
+
+@command
+@dataclass
+class MigrateVmCommand(_VmNamed, Command):
+    """Live-migrate a VM to another host (libvirt URI or Hyper-V host name)."""
+
+    name: ClassVar[str] = "migrate_vm"
+    answer_type: ClassVar[type[Answer]] = VmAnswer
+    vm_name: str
+    destination: str
+    live: bool = True
+
+
+def answer_class(name: str) -> type[Answer]:
+    """Answer type for a command name (plain :class:`Answer` for unknown names)."""
+    cls = COMMANDS.get(name)
+    return cls.answer_type if cls else Answer
+
+
+def command_names() -> list[str]:
+    """All command names, sorted."""
+    return sorted(COMMANDS)

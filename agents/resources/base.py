@@ -1,0 +1,67 @@
+"""The common resource base: an operation map from command names to methods."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from agents.errors import AgentError, InternalError, NotFound, UnsupportedCommand
+from agents.protocol import Answer, Command, command_names
+
+log = logging.getLogger(__name__)
+
+Operation = Callable[[Any], Answer]
+
+
+class Resource:
+    """A hypervisor backend. Subclasses implement one method per command name.
+
+    ``execute`` never raises: typed :class:`AgentError` becomes a failed answer with the
+    error's code, anything else an ``internal_error`` answer (and a logged traceback).
+    """
+
+    hypervisor: ClassVar[str] = ""
+
+    def __init__(self) -> None:
+        self.operations: dict[str, Operation] = {}
+        for name in command_names():
+            method = getattr(self, name, None)
+            if callable(method):
+                self.operations[name] = method
+
+    def execute(self, cmd: Command) -> Answer:
+        """Run one command and always return its typed answer."""
+        try:
+            handler = self.operations.get(cmd.name)
+            if handler is None:
+                raise UnsupportedCommand(f"{self.hypervisor} does not support {cmd.name}")
+            answer = handler(cmd)
+        except AgentError as exc:
+            answer = cmd.answer_type(result=False, error=exc.code, details=exc.details)
+        except Exception as exc:  # noqa: BLE001 - the agent must answer, not crash
+            log.exception("command %s failed", cmd.name)
+            err = InternalError(f"{type(exc).__name__}: {exc}")
+            answer = cmd.answer_type(result=False, error=err.code, details=err.details)
+        answer.command = cmd.name
+        return answer
+
+    def close(self) -> None:
+        """Release connections (called when the server stops)."""
+
+
+class Provider:
+    """Hands out the resource serving one host; real hypervisors serve exactly one."""
+
+    def __init__(self, resource: Resource) -> None:
+        self._resource = resource
+
+    def get(self, host_id: str | None) -> Resource:
+        """The resource for ``host_id`` (``None`` = this host); raises on unknown ids."""
+        if host_id is not None:
+            raise NotFound("this agent serves a single host; use /v1/commands")
+        return self._resource
+
+    def close(self) -> None:
+        """Close every resource."""
+        self._resource.close()

@@ -1,0 +1,312 @@
+"""In-memory fake hypervisor for demos, UI work and scale tests.
+
+One :class:`SimulatorFleet` serves many simulated hosts (``/v1/hosts/<id>/commands``),
+each with its own :class:`SimulatorResource` created on first use.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from agents import AGENT_VERSION
+from agents.errors import (
+    Conflict,
+    InsufficientCapacity,
+    InvalidCommand,
+    MigrationFailed,
+    NotFound,
+    PoolNotFound,
+    VmNotFound,
+    VolumeNotFound,
+)
+from agents.protocol import commands as c
+from agents.protocol.specs import DiskSpec, PoolInfo, PowerState, VmSpec, VmStats
+from agents.resources.base import Provider, Resource
+
+GIB = 1024**3
+_HOST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+@dataclass
+class SimVm:
+    """A simulated VM."""
+
+    spec: VmSpec
+    state: PowerState = "stopped"
+    started_at: float = 0.0
+    vnc_port: int = -1
+
+
+class SimulatorResource(Resource):
+    """A fake host keeping VMs, volumes and pools in dicts; every call is O(1)-ish."""
+
+    hypervisor = "simulator"
+
+    def __init__(self, options: dict[str, Any], host_id: str = "sim") -> None:
+        super().__init__()
+        self.host_id = host_id
+        self.cpus = int(options.get("cpus", 16))
+        self.cpu_speed_mhz = int(options.get("cpu_speed_mhz", 2400))
+        self.memory_bytes = int(options.get("memory_bytes", 64 * GIB))
+        pool_bytes = int(options.get("pool_capacity_bytes", 1024 * GIB))
+        self.vms: dict[str, SimVm] = {}
+        self.volumes: dict[tuple[str, str], tuple[int, str]] = {}
+        self.pools: dict[str, PoolInfo] = {
+            name: PoolInfo(name=name, path=f"/sim/{name}", capacity_bytes=pool_bytes)
+            for name in options.get("pools", ["primary"])
+        }
+        self._lock = threading.Lock()
+        self._next_vnc = 5900
+
+    # -- helpers ---------------------------------------------------------------
+    def _vm(self, name: str) -> SimVm:
+        vm = self.vms.get(name)
+        if vm is None:
+            raise VmNotFound(f"no VM named {name}")
+        return vm
+
+    def _pool(self, name: str) -> PoolInfo:
+        pool = self.pools.get(name)
+        if pool is None:
+            raise PoolNotFound(f"no pool named {name}")
+        return pool
+
+    def _check_disk(self, disk: DiskSpec) -> None:
+        if disk.volume and (disk.pool, disk.volume) not in self.volumes:
+            raise VolumeNotFound(f"volume {disk.volume} not in pool {disk.pool}")
+
+    def _used_memory(self) -> int:
+        return sum(v.spec.memory_mib * 1024**2 for v in self.vms.values() if v.state == "running")
+
+    def _states(self) -> dict[str, PowerState]:
+        return {name: vm.state for name, vm in self.vms.items()}
+
+    def _answer(self, vm: SimVm) -> c.VmAnswer:
+        return c.VmAnswer(vm_name=vm.spec.name, state=vm.state)
+
+    # -- host ------------------------------------------------------------------
+    def _host_info(self) -> c.HostInfoAnswer:
+        with self._lock:
+            return c.HostInfoAnswer(
+                hypervisor="simulator",
+                hypervisor_version=AGENT_VERSION,
+                hostname=self.host_id,
+                cpus=self.cpus,
+                cpu_sockets=1,
+                cpu_speed_mhz=self.cpu_speed_mhz,
+                memory_bytes=self.memory_bytes,
+                capabilities=["hvm", "snapshot", "migration"],
+                vm_states=self._states(),
+            )
+
+    def ready(self, cmd: c.ReadyCommand) -> c.HostInfoAnswer:
+        return self._host_info()
+
+    def startup(self, cmd: c.StartupCommand) -> c.HostInfoAnswer:
+        return self._host_info()
+
+    def ping(self, cmd: c.PingCommand) -> c.PingAnswer:
+        with self._lock:
+            return c.PingAnswer(vm_states=self._states())
+
+    def check_health(self, cmd: c.CheckHealthCommand) -> c.Answer:
+        return c.Answer(details="resource is alive")
+
+    def host_stats(self, cmd: c.HostStatsCommand) -> c.HostStatsAnswer:
+        with self._lock:
+            running = [v for v in self.vms.values() if v.state == "running"]
+            used_cpus = sum(v.spec.cpus for v in running)
+            return c.HostStatsAnswer(
+                cpus=self.cpus,
+                cpu_utilization=min(100.0, 10.0 * used_cpus / self.cpus),
+                total_memory_bytes=self.memory_bytes,
+                free_memory_bytes=self.memory_bytes - self._used_memory(),
+                vm_count=len(self.vms),
+            )
+
+    # -- VM lifecycle ----------------------------------------------------------
+    def start_vm(self, cmd: c.StartVmCommand) -> c.StartVmAnswer:
+        spec = cmd.vm
+        with self._lock:
+            vm = self.vms.get(spec.name)
+            if vm is not None and vm.state == "running":
+                return c.StartVmAnswer(vm_name=spec.name, state="running", vnc_port=vm.vnc_port)
+            for disk in spec.disks:
+                self._check_disk(disk)
+            if self._used_memory() + spec.memory_mib * 1024**2 > self.memory_bytes:
+                raise InsufficientCapacity(f"not enough memory for {spec.name}")
+            vm = SimVm(spec=spec, state="running", started_at=time.monotonic())
+            vm.vnc_port = self._next_vnc
+            self._next_vnc += 1
+            self.vms[spec.name] = vm
+            return c.StartVmAnswer(vm_name=spec.name, state="running", vnc_port=vm.vnc_port)
+
+    def stop_vm(self, cmd: c.StopVmCommand) -> c.VmAnswer:
+        with self._lock:
+            vm = self.vms.get(cmd.vm_name)
+            if vm is None:
+                return c.VmAnswer(vm_name=cmd.vm_name, state="stopped", details="VM is absent")
+            vm.state = "stopped"
+            vm.vnc_port = -1
+            return self._answer(vm)
+
+    def reboot_vm(self, cmd: c.RebootVmCommand) -> c.VmAnswer:
+        with self._lock:
+            vm = self._vm(cmd.vm_name)
+            if vm.state != "running":
+                raise Conflict(f"{cmd.vm_name} is not running")
+            vm.started_at = time.monotonic()
+            return self._answer(vm)
+
+    def destroy_vm(self, cmd: c.DestroyVmCommand) -> c.VmAnswer:
+        with self._lock:
+            self.vms.pop(cmd.vm_name, None)
+            return c.VmAnswer(vm_name=cmd.vm_name, state="stopped")
+
+    def check_vm(self, cmd: c.CheckVmCommand) -> c.VmAnswer:
+        with self._lock:
+            return self._answer(self._vm(cmd.vm_name))
+
+    def vm_stats(self, cmd: c.VmStatsCommand) -> c.VmStatsAnswer:
+        with self._lock:
+            names = cmd.vm_names or list(self.vms)
+            now = time.monotonic()
+            stats = {}
+            for name in names:
+                vm = self.vms.get(name)
+                if vm is None:
+                    continue
+                up = now - vm.started_at if vm.state == "running" else 0.0
+                stats[name] = VmStats(
+                    state=vm.state,
+                    cpus=vm.spec.cpus,
+                    cpu_utilization=5.0 if vm.state == "running" else 0.0,
+                    memory_kib=vm.spec.memory_mib * 1024,
+                    disk_read_bytes=int(up * 4096),
+                    disk_write_bytes=int(up * 1024),
+                    net_rx_bytes=int(up * 2048),
+                    net_tx_bytes=int(up * 512),
+                )
+            return c.VmStatsAnswer(stats=stats)
+
+    def get_vnc_port(self, cmd: c.GetVncPortCommand) -> c.VncPortAnswer:
+        with self._lock:
+            vm = self._vm(cmd.vm_name)
+            if vm.state != "running":
+                raise Conflict(f"{cmd.vm_name} is not running")
+            return c.VncPortAnswer(address="127.0.0.1", port=vm.vnc_port)
+
+    def migrate_vm(self, cmd: c.MigrateVmCommand) -> c.VmAnswer:
+        with self._lock:
+            vm = self._vm(cmd.vm_name)
+            if vm.state != "running" and cmd.live:
+                raise MigrationFailed(f"{cmd.vm_name} is not running")
+            del self.vms[cmd.vm_name]
+            return c.VmAnswer(vm_name=cmd.vm_name, state="stopped", details=cmd.destination)
+
+    def attach_disk(self, cmd: c.AttachDiskCommand) -> c.VmAnswer:
+        with self._lock:
+            vm = self._vm(cmd.vm_name)
+            self._check_disk(cmd.disk)
+            disks = [d for d in vm.spec.disks if d.device_id != cmd.disk.device_id]
+            for d in vm.spec.disks:
+                if d.device_id == cmd.disk.device_id and d != cmd.disk:
+                    raise Conflict(f"device {d.device_id} of {cmd.vm_name} is in use")
+            vm.spec.disks = [*disks, cmd.disk]
+            return self._answer(vm)
+
+    def detach_disk(self, cmd: c.DetachDiskCommand) -> c.VmAnswer:
+        with self._lock:
+            vm = self._vm(cmd.vm_name)
+            vm.spec.disks = [d for d in vm.spec.disks if d.device_id != cmd.disk.device_id]
+            return self._answer(vm)
+
+    # -- storage ---------------------------------------------------------------
+    def storage_stats(self, cmd: c.StorageStatsCommand) -> c.PoolAnswer:
+        with self._lock:
+            return c.PoolAnswer(pool=self._pool_info(self._pool(cmd.pool)))
+
+    def _pool_info(self, pool: PoolInfo) -> PoolInfo:
+        used = sum(size for (p, _), (size, _) in self.volumes.items() if p == pool.name)
+        pool.used_bytes = used
+        pool.available_bytes = pool.capacity_bytes - used
+        return pool
+
+    def modify_storage_pool(self, cmd: c.ModifyStoragePoolCommand) -> c.PoolAnswer:
+        spec = cmd.pool
+        with self._lock:
+            if not cmd.add:
+                self.pools.pop(spec.name, None)
+                return c.PoolAnswer(details=f"pool {spec.name} removed")
+            pool = self.pools.setdefault(
+                spec.name,
+                PoolInfo(name=spec.name, type=spec.type, path=spec.path, capacity_bytes=1024 * GIB),
+            )
+            return c.PoolAnswer(pool=self._pool_info(pool))
+
+    def _add_volume(self, pool: str, name: str, size: int, fmt: str) -> c.VolumeAnswer:
+        info = self._pool_info(self._pool(pool))
+        existing = self.volumes.get((pool, name))
+        if existing is not None:
+            if existing[0] != size:
+                raise Conflict(f"volume {name} exists with size {existing[0]}")
+        elif size > info.available_bytes:
+            raise InsufficientCapacity(f"pool {pool} has {info.available_bytes} bytes free")
+        self.volumes[(pool, name)] = (size, fmt)
+        return c.VolumeAnswer(
+            pool=pool, volume=name, path=f"{info.path}/{name}", size_bytes=size, format=fmt
+        )
+
+    def create_volume(self, cmd: c.CreateVolumeCommand) -> c.VolumeAnswer:
+        with self._lock:
+            if cmd.template and (cmd.pool, cmd.template) not in self.volumes:
+                raise VolumeNotFound(f"template {cmd.template} not in pool {cmd.pool}")
+            return self._add_volume(cmd.pool, cmd.volume, cmd.size_bytes, cmd.format)
+
+    def delete_volume(self, cmd: c.DeleteVolumeCommand) -> c.VolumeAnswer:
+        with self._lock:
+            self.volumes.pop((cmd.pool, cmd.volume), None)
+            return c.VolumeAnswer(pool=cmd.pool, volume=cmd.volume)
+
+    def copy_template(self, cmd: c.CopyTemplateCommand) -> c.VolumeAnswer:
+        with self._lock:
+            if not cmd.source:
+                raise NotFound("empty template source")
+            existing = self.volumes.get((cmd.pool, cmd.volume))
+            size = existing[0] if existing else 2 * GIB
+            return self._add_volume(cmd.pool, cmd.volume, size, cmd.format)
+
+
+class SimulatorFleet(Provider):
+    """Many simulated hosts in one process, created lazily by host id."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self._options = dict(options)
+        self._max_hosts = int(options.get("max_hosts", 20000))
+        self._hosts: dict[str, SimulatorResource] = {}
+        self._lock = threading.Lock()
+        super().__init__(self.get("default"))
+
+    def get(self, host_id: str | None) -> Resource:
+        """The simulated host ``host_id`` (``None`` = the ``default`` host)."""
+        key = "default" if host_id is None else host_id
+        host = self._hosts.get(key)
+        if host is not None:
+            return host
+        if not _HOST_ID_RE.match(key):
+            raise InvalidCommand(f"bad host id {key!r}")
+        with self._lock:
+            host = self._hosts.get(key)
+            if host is None:
+                if len(self._hosts) >= self._max_hosts:
+                    raise InsufficientCapacity(f"simulator limit of {self._max_hosts} hosts")
+                host = self._hosts[key] = SimulatorResource(self._options, host_id=key)
+            return host
+
+    def host_count(self) -> int:
+        """How many hosts have been simulated so far."""
+        return len(self._hosts)
