@@ -1,0 +1,1 @@
+"""KVM/QEMU resource through libvirt-python."""

@@ -1,0 +1,69 @@
+"""Start virtlogd + libvirtd by hand (pid files under var/lab), or reuse running ones."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.lab import LAB_DIR
+from tests.lab.procs import read_pid, stop_pid
+
+URI = "qemu:///system"
+
+
+def _ready() -> bool:
+    try:
+        proc = subprocess.run(
+            ["virsh", "-c", URI, "version"], capture_output=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0
+
+
+def missing_binaries() -> list[str]:
+    """Which of the needed programs are not installed."""
+    needed = ["virtlogd", "libvirtd", "virsh", "qemu-system-x86_64", "qemu-img"]
+    found = {n: shutil.which(n) or shutil.which(n, path="/usr/sbin:/usr/bin") for n in needed}
+    return [n for n, p in found.items() if not p]
+
+
+@dataclass
+class LibvirtDaemons:
+    """The daemons; ``owned`` tells whether this session started them (and must stop them)."""
+
+    uri: str
+    owned: list[Path]
+    startup_s: float
+
+    def stop(self) -> None:
+        """Stop libvirtd, then virtlogd, by PID, if this session started them."""
+        for pidfile in self.owned:
+            stop_pid(pidfile)
+
+
+def start_libvirtd(lab: Path = LAB_DIR, timeout: float = 90) -> LibvirtDaemons:
+    """Reuse a running libvirtd, or start virtlogd and libvirtd with pid files."""
+    t0 = time.monotonic()
+    run_dir = lab / "run"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    logd_pid, libvirtd_pid = run_dir / "virtlogd.pid", run_dir / "libvirtd.pid"
+    owned: list[Path] = []
+    if Path("/run/libvirt/virtlogd-sock").exists() or read_pid(logd_pid):
+        pass
+    else:
+        subprocess.run(["/usr/sbin/virtlogd", "-d", "-p", str(logd_pid)], check=True, timeout=30)
+        owned.append(logd_pid)
+    if not _ready():
+        subprocess.run(["/usr/sbin/libvirtd", "-d", "-p", str(libvirtd_pid)], check=True, timeout=30)
+        owned.insert(0, libvirtd_pid)
+        deadline = time.monotonic() + timeout
+        while not _ready():
+            if time.monotonic() > deadline:
+                LibvirtDaemons(URI, owned, 0).stop()
+                raise RuntimeError("libvirtd did not become ready")
+            time.sleep(0.2)
+    return LibvirtDaemons(URI, owned, time.monotonic() - t0)
