@@ -1,0 +1,1 @@
+"""Compute: zones, pods, clusters, hosts, service offerings, instances, SSH key pairs."""

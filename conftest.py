@@ -1,0 +1,63 @@
+"""Project-wide pytest fixtures for Django tests: users of each kind and API clients.
+
+Imports of Django code happen inside fixtures, so Django-free suites (tests/agents) can run
+with ``-p no:django``.
+"""
+
+import pytest
+
+
+@pytest.fixture
+def root_admin(db):
+    """The root admin user of the ROOT domain's ``admin`` account."""
+    from django.contrib.auth import get_user_model
+
+    from portal.models import Account
+
+    user = get_user_model().objects.create_user(
+        "rootadmin",
+        "root@example.test",
+        "Secret-pass-1",
+        account=Account.objects.get(name="admin", domain__parent=None),
+    )
+    return user
+
+
+@pytest.fixture
+def tenant(db):
+    """A user in its own account in its own domain (a plain tenant)."""
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def other_tenant(db):
+    """A second tenant, in another domain, who must never see the first one's objects."""
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def domain_admin(db):
+    """A domain admin of a fresh domain."""
+    from portal.models import Role
+    from tests.factories import AccountFactory, UserFactory
+
+    account = AccountFactory(account_type=2, role=Role.objects.get(name="Domain Admin"))
+    return UserFactory(account=account)
+
+
+@pytest.fixture
+def api_client():
+    """A DRF client factory: ``api_client(user)`` is logged in as ``user``."""
+    from rest_framework.test import APIClient
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make

@@ -1,0 +1,1 @@
+"""Marketplace: vendor plugins (Django apps) and script extensions."""

@@ -1,0 +1,1 @@
+"""Networking: physical networks, traffic types, network offerings, guest networks, IPs, VLANs."""

@@ -1,0 +1,57 @@
+"""Base viewset: tenant-restricted querysets, and every write goes through a service.
+
+A subclass declares ``queryset``, ``serializer_class``, ``filterset_class`` and the services:
+``create_service(*, acting_user, client_ip, **validated_data) -> obj``,
+``update_service(obj, *, acting_user, client_ip, **validated_data) -> obj`` and
+``delete_service(obj, *, acting_user, client_ip)``. Services raise Django ``ValidationError``
+(turned into 400 with field errors by ``portal.api.exceptions``).
+"""
+
+from rest_framework import permissions, status, viewsets
+from rest_framework.response import Response
+
+from portal.api.serializers import JobSerializer
+from portal.querysets import is_root_admin
+
+
+class IsAdminOrReadOnly(permissions.BasePermission):
+    """Infrastructure: anyone authenticated may read, only root/resource admins write."""
+
+    def has_permission(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return False
+        return request.method in permissions.SAFE_METHODS or is_root_admin(request.user)
+
+
+class PortalModelViewSet(viewsets.ModelViewSet):
+    create_service = None
+    update_service = None
+    delete_service = None
+
+    def get_queryset(self):
+        action = "view" if self.request.method in permissions.SAFE_METHODS else "change"
+        return super().get_queryset().restrict(self.request.user, action)
+
+    def _actor(self) -> dict:
+        return {
+            "acting_user": self.request.user,
+            "client_ip": getattr(self.request, "client_ip", None),
+        }
+
+    def perform_create(self, serializer):
+        serializer.instance = type(self).create_service(
+            **self._actor(), **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = type(self).update_service(
+            serializer.instance, **self._actor(), **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        type(self).delete_service(instance, **self._actor())
+
+    def job_response(self, job) -> Response:
+        """Answer a lifecycle verb: 202 Accepted with the job to poll."""
+        data = JobSerializer(job, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)

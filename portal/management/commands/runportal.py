@@ -1,0 +1,253 @@
+"""Set up and run the whole portal in the foreground (what ``make run`` does).
+
+Setup: migrate, ensure the admin user, seed demo data (when a ``seed_demo`` command exists),
+collect static files. Then it starts and supervises, each in its own process group:
+
+* a private Redis under ``var/redis/`` on 127.0.0.1 (``PORTAL_REDIS_PORT``, default 6479),
+  unless ``CELERY_BROKER_URL`` is set;
+* a Celery worker and Celery beat;
+* the web server on 127.0.0.1:``PORT`` (default 8000): Django's ``runserver`` (no reloader)
+  when DEBUG is on, which also serves /static/; gunicorn when DEBUG is off, where /static/
+  (collected into ``var/static``) must be served by the reverse proxy in front.
+
+It prints the URL and the admin login once everything answers. SIGINT (Ctrl-C), SIGTERM or
+SIGHUP stop every process it started; so does any of them exiting. The children also get
+SIGTERM from the kernel should this process die without cleaning up (PR_SET_PDEATHSIG).
+"""
+
+import ctypes
+import fcntl
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+from portal.management.commands.ensure_admin import login_hint
+
+STOP_TIMEOUT = 10  # seconds each process gets to exit on SIGTERM before SIGKILL
+_libc = ctypes.CDLL(None, use_errno=True)
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int):
+    def preexec() -> None:
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent_pid:  # the parent died before prctl
+            os._exit(1)
+
+    return preexec
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+class Stopped(Exception):
+    """A stop was requested, or a supervised process exited."""
+
+
+class Supervisor:
+    def __init__(self, out):
+        self.out = out
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+        self.stop_signal: int | None = None
+        self.forced = False
+
+    def on_signal(self, signum, frame) -> None:
+        if self.stop_signal is not None:
+            self.forced = True  # a second Ctrl-C: no more waiting
+        self.stop_signal = signum
+
+    def start(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent(os.getpid()),
+        )
+        self.procs.append((name, proc))
+        self.out(f"started {name} (pid {proc.pid})")
+
+    def check(self) -> None:
+        if self.stop_signal is not None:
+            raise Stopped(f"got {signal.Signals(self.stop_signal).name}")
+        for name, proc in self.procs:
+            if proc.poll() is not None:
+                raise Stopped(f"{name} exited with code {proc.returncode}")
+
+    def wait_for(self, what: str, ready, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            self.check()
+            if time.monotonic() > deadline:
+                raise Stopped(f"{what} did not become ready within {timeout:.0f}s")
+            time.sleep(0.2)
+
+    def run_forever(self) -> None:
+        while True:
+            self.check()
+            time.sleep(0.5)
+
+    def stop_all(self) -> None:
+        """SIGTERM each process (newest first), then SIGKILL whatever is left of its group."""
+        for name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+                deadline = time.monotonic() + STOP_TIMEOUT
+                while proc.poll() is None and time.monotonic() < deadline and not self.forced:
+                    time.sleep(0.1)
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # pool children, gunicorn workers...
+            except (ProcessLookupError, PermissionError):
+                pass
+            proc.wait()
+            self.out(f"stopped {name}")
+
+
+class Command(BaseCommand):
+    help = "Set up, then run Redis, the Celery worker and beat, and the web server."
+    requires_system_checks = []  # migrate runs them
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--skip-setup", action="store_true",
+            help="Do not migrate / ensure the admin / seed / collectstatic before starting.",
+        )  # fmt: skip
+
+    def say(self, message: str) -> None:
+        self.stdout.write(f"runportal: {message}")
+        self.stdout.flush()
+
+    def handle(self, *args, skip_setup=False, **options):
+        var = Path(settings.VAR_DIR)
+        lock = open(var / "runportal.lock", "a+")  # noqa: SIM115 (held for the process lifetime)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CommandError(f"another runportal is already using {var}") from None
+
+        port = int(os.environ.get("PORT", "8000"))
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        redis_port = None
+        if not os.environ.get("CELERY_BROKER_URL"):
+            redis_port = int(os.environ.get("PORTAL_REDIS_PORT", "6479"))
+            env["CELERY_BROKER_URL"] = os.environ["CELERY_BROKER_URL"] = (
+                f"redis://127.0.0.1:{redis_port}/0"
+            )
+        for p, hint in ((port, "PORT"), (redis_port, "PORTAL_REDIS_PORT or CELERY_BROKER_URL")):
+            if p is not None and port_in_use(p):
+                raise CommandError(f"127.0.0.1:{p} is already in use; stop that or set {hint}")
+
+        if not skip_setup:
+            self.setup()
+        connections.close_all()
+
+        sup = Supervisor(self.say)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, sup.on_signal)
+        python = sys.executable
+        try:
+            if redis_port is not None:
+                redis_dir = var / "redis"
+                redis_dir.mkdir(mode=0o700, exist_ok=True)
+                sup.start("redis", [
+                    "redis-server", "--bind", "127.0.0.1", "--port", str(redis_port),
+                    "--dir", str(redis_dir), "--save", "", "--appendonly", "yes",
+                    "--daemonize", "no", "--loglevel", "warning",
+                ], env)  # fmt: skip
+                sup.wait_for("redis", lambda: redis_answers(redis_port), timeout=20)
+            sup.start("celery worker", [
+                python, "-m", "celery", "-A", "portal", "worker", "-l", "info", "-c", "2",
+                "--hostname", f"portal@{socket.gethostname()}",
+            ], env)  # fmt: skip
+            sup.start("celery beat", [
+                python, "-m", "celery", "-A", "portal", "beat", "-l", "info",
+                "--schedule", str(var / "celerybeat-schedule"),
+            ], env)  # fmt: skip
+            if settings.DEBUG:
+                web = [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload",
+                       "--skip-checks"]  # fmt: skip
+            else:
+                web = [python, "-m", "gunicorn", "portal.wsgi:application",
+                       "--bind", f"127.0.0.1:{port}",
+                       "--workers", os.environ.get("WEB_CONCURRENCY", "3"),
+                       "--access-logfile", "-",
+                       "--graceful-timeout", str(STOP_TIMEOUT - 2)]  # fmt: skip
+            sup.start("web", web, env)
+            sup.wait_for("web server", lambda: port_open(port), timeout=60)
+            sup.wait_for("celery worker", self.worker_answers, timeout=60)
+            self.banner(port)
+            sup.run_forever()
+        except Stopped as reason:
+            self.say(f"stopping: {reason}")
+            failed = sup.stop_signal is None
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(sig, sup.on_signal)  # a second Ctrl-C only hurries the stop
+            sup.stop_all()
+        if failed:
+            raise CommandError("a supervised process exited; see its output above")
+        self.say("all processes stopped")
+
+    def setup(self) -> None:
+        started = time.monotonic()
+        call_command("migrate", interactive=False, verbosity=1)
+        call_command("ensure_admin", stdout=self.stdout)
+        if "seed_demo" in get_commands():
+            call_command("seed_demo", stdout=self.stdout)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self.say(f"setup done in {time.monotonic() - started:.1f}s")
+
+    @staticmethod
+    def worker_answers() -> bool:
+        from portal.celery import app
+
+        try:
+            return bool(app.control.ping(timeout=0.5))
+        except Exception:  # broker still starting
+            return False
+
+    def banner(self, port: int) -> None:
+        mode = "runserver (DEBUG on)" if settings.DEBUG else "gunicorn (DEBUG off)"
+        lines = [
+            "",
+            f"  The portal is running at http://127.0.0.1:{port}/  [{mode}]",
+            f"  Log in: {login_hint()}",
+            "  Ctrl-C stops everything.",
+            "",
+        ]
+        self.stdout.write("\n".join(lines))
+        self.stdout.flush()

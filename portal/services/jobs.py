@@ -1,0 +1,118 @@
+"""Async jobs: create a job row, enqueue its Celery task after commit, report progress.
+
+A job handler is a function ``handler(job, report)`` registered under a command name with
+:func:`job_handler`; it returns a JSON-serialisable result or raises :class:`JobError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.choices import JobStatus
+from portal.models import AsyncJob
+
+JobHandler = Callable[[AsyncJob, Callable[[int, str], None]], Any]
+_HANDLERS: dict[str, JobHandler] = {}
+
+
+class JobError(Exception):
+    """A job failed with a CloudStack-style error code (530 internal, 533 capacity, ...)."""
+
+    def __init__(self, message: str, code: int = 530):
+        super().__init__(message)
+        self.code = code
+
+
+def job_handler(command: str) -> Callable[[JobHandler], JobHandler]:
+    """Register the function that runs jobs of ``command``."""
+
+    def register(func: JobHandler) -> JobHandler:
+        _HANDLERS[command] = func
+        return func
+
+    return register
+
+
+def get_handler(command: str) -> JobHandler | None:
+    return _HANDLERS.get(command)
+
+
+def create_job(
+    command: str,
+    *,
+    acting_user,
+    resource: Any = None,
+    params: dict | None = None,
+) -> AsyncJob:
+    """Create a pending job and enqueue it once the surrounding transaction commits."""
+    account = getattr(resource, "account", None) or getattr(acting_user, "account", None)
+    job = AsyncJob.objects.create(
+        command=command,
+        user=acting_user if getattr(acting_user, "pk", None) else None,
+        account=account,
+        resource_type=type(resource).__name__ if resource is not None else "",
+        resource_id=str(getattr(resource, "uuid", "")) if resource is not None else "",
+        params=params or {},
+    )
+    transaction.on_commit(lambda: enqueue(job))
+    return job
+
+
+def enqueue(job: AsyncJob) -> None:
+    """Send the job to a worker. Imported lazily so services stay importable without Celery."""
+    from portal.tasks import run_job
+
+    result = run_job.delay(job.pk)
+    AsyncJob.objects.filter(pk=job.pk, task_id="").update(task_id=result.id or "")
+
+
+def report_progress(job: AsyncJob, percent: int, message: str) -> None:
+    """Store progress on the job row (and refresh its heartbeat)."""
+    job.progress, job.progress_message = max(0, min(100, percent)), message[:255]
+    AsyncJob.objects.filter(pk=job.pk).update(
+        progress=job.progress, progress_message=job.progress_message, heartbeat=timezone.now()
+    )
+
+
+def mark_running(job_id: int) -> AsyncJob | None:
+    """Claim a pending job for this worker; None if it is already done or claimed."""
+    now = timezone.now()
+    claimed = AsyncJob.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
+        status=JobStatus.RUNNING, started=now, heartbeat=now
+    )
+    if not claimed:
+        return None
+    job = AsyncJob.objects.get(pk=job_id)
+    AsyncJob.objects.filter(pk=job_id).update(attempts=job.attempts + 1)
+    return job
+
+
+def finish_job(
+    job: AsyncJob, *, result: Any = None, error: str = "", code: int | None = None
+) -> None:
+    """Record the outcome. A job only finishes once: late answers change nothing."""
+    status = JobStatus.FAILED if error else JobStatus.SUCCEEDED
+    AsyncJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        status=status,
+        result=result,
+        error_text=error,
+        error_code=code if error else None,
+        progress=100 if not error else job.progress,
+        finished=timezone.now(),
+    )
+
+
+def fail_stale_jobs(older_than_seconds: int) -> int:
+    """Fail running jobs whose worker stopped reporting (it died); returns how many."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    stale = AsyncJob.objects.filter(status=JobStatus.RUNNING, heartbeat__lt=cutoff)
+    return stale.update(
+        status=JobStatus.FAILED,
+        error_code=530,
+        error_text="Job abandoned: its worker stopped reporting progress.",
+        finished=timezone.now(),
+    )

@@ -1,0 +1,1 @@
+"""Storage: primary storage pools, image stores, disk offerings, templates/ISOs, volumes."""
