@@ -1,0 +1,97 @@
+"""A real Celery worker process (``celery -A portal worker``) on the test Redis.
+
+Fixture ``celery_worker_process`` yields a :class:`Worker` whose ``app`` is a Celery client
+configured like the portal (Django settings, ``CELERY_`` namespace) but pointed at the test
+broker, for sending tasks and receiving the worker's events.
+
+The worker is a separate process, so it cannot see an in-memory SQLite test database. It
+uses Django's test database when that is reachable from another process (PostgreSQL in
+``make test``'s second pass); otherwise it gets a scratch ``PORTAL_VAR_DIR`` and its own
+SQLite file, fine for tasks that do not touch the database.
+"""
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ._proc import log_tail, stop_process_group, wait_until
+from .postgres_server import dsn
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Worker:
+    app: object  # celery.Celery
+    broker_url: str
+    process: subprocess.Popen
+    log: Path
+
+    def log_tail(self) -> str:
+        return log_tail(self.log)
+
+
+def _worker_database_url() -> str | None:
+    from django.db import connection
+
+    s = connection.settings_dict
+    if connection.vendor == "postgresql":
+        return dsn(s["USER"], s["PASSWORD"], s["HOST"] or "127.0.0.1", s["PORT"] or 5432, s["NAME"])
+    return None
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(request, redis_url, tmp_path_factory):
+    from celery import Celery
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        request.getfixturevalue("django_db_setup")
+    workdir = tmp_path_factory.mktemp("celery")
+    log = workdir / "worker.log"
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": redis_url,
+        "PORTAL_VAR_DIR": str(workdir / "var"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    database_url = _worker_database_url()
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    else:
+        env.pop("DATABASE_URL", None)
+    cmd = [
+        sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
+        "--loglevel", "INFO", "--task-events", "--hostname", "test-worker@%h",
+        "--without-gossip", "--without-mingle",
+    ]  # fmt: skip
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration: point this
+    # process at the test broker too for the rest of the session.
+    mp = pytest.MonkeyPatch()
+    request.addfinalizer(mp.undo)
+    mp.setenv("CELERY_BROKER_URL", redis_url)
+    app = Celery("portal-test-client")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.task_always_eager = False
+
+    def answers_ping() -> bool:
+        return bool(app.control.ping(timeout=0.5))
+
+    try:
+        wait_until(answers_ping, timeout=60, what="celery worker", proc=proc)
+    except RuntimeError as exc:
+        stop_process_group(proc)
+        raise RuntimeError(f"{exc}\n--- worker log ---\n{log_tail(log)}") from None
+    yield Worker(app=app, broker_url=redis_url, process=proc, log=log)
+    stop_process_group(proc, timeout=15)
+    app.close()
