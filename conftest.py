@@ -8,7 +8,22 @@ import pytest
 
 
 @pytest.fixture
-def root_admin(db):
+def defaults(db):
+    """The rows data migrations create (roles, ROOT domain, offerings). Transactional tests
+    flush the database, so fixtures re-create them idempotently."""
+    from django.apps import apps
+
+    from compute.defaults import create_defaults as compute_defaults
+    from networking.defaults import create_defaults as networking_defaults
+    from portal.defaults import create_defaults as portal_defaults
+    from storage.defaults import create_defaults as storage_defaults
+
+    for create in (portal_defaults, compute_defaults, storage_defaults, networking_defaults):
+        create(apps)
+
+
+@pytest.fixture
+def root_admin(defaults):
     """The root admin user of the ROOT domain's ``admin`` account."""
     from django.contrib.auth import get_user_model
 
@@ -24,7 +39,7 @@ def root_admin(db):
 
 
 @pytest.fixture
-def tenant(db):
+def tenant(defaults):
     """A user in its own account in its own domain (a plain tenant)."""
     from tests.factories import UserFactory
 
@@ -32,7 +47,7 @@ def tenant(db):
 
 
 @pytest.fixture
-def other_tenant(db):
+def other_tenant(defaults):
     """A second tenant, in another domain, who must never see the first one's objects."""
     from tests.factories import UserFactory
 
@@ -40,7 +55,7 @@ def other_tenant(db):
 
 
 @pytest.fixture
-def domain_admin(db):
+def domain_admin(defaults):
     """A domain admin of a fresh domain."""
     from portal.models import Role
     from tests.factories import AccountFactory, UserFactory
