@@ -1,0 +1,212 @@
+"""Account services: create (with its first user), update, enable/disable/lock, delete."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from portal.choices import AccountState, AccountType
+from portal.models import Account, Domain, Role
+from portal.services.audit import record_event
+from portal.services.tenancy import (
+    ROLE_TYPE_FOR_ACCOUNT_TYPE,
+    is_system_or_root,
+    require_domain_scope,
+)
+
+# Fields of the optional first user given with createAccount.
+FIRST_USER_FIELDS = ("username", "password", "email", "first_name", "last_name", "timezone")
+
+
+def _check_type_and_role(acting_user, account_type: int, role: Role | None) -> Role:
+    """The role to use: ``role`` if its type matches ``account_type``, else the default."""
+    if account_type not in ROLE_TYPE_FOR_ACCOUNT_TYPE:
+        raise ValidationError({"account_type": f"Unknown account type {account_type}."})
+    if not is_system_or_root(acting_user) and account_type not in (
+        AccountType.USER,
+        AccountType.DOMAIN_ADMIN,
+    ):
+        raise ValidationError(
+            {"account_type": "Only a root admin may create admin or resource-admin accounts."}
+        )
+    wanted = ROLE_TYPE_FOR_ACCOUNT_TYPE[account_type]
+    if role is None:
+        role = Role.objects.filter(role_type=wanted, is_default=True, read_only=False).first()
+        if role is None:
+            raise ValidationError({"role": f"No default role of type {wanted}; give one."})
+    elif role.role_type != wanted:
+        raise ValidationError(
+            {
+                "role": f"Role '{role}' is of type {role.role_type}; "
+                f"an account of type {AccountType(account_type).label} needs a {wanted} role."
+            }
+        )
+    return role
+
+
+def _check_name(name: str, domain: Domain, *, exclude_pk: int | None = None) -> None:
+    if not name or not name.strip():
+        raise ValidationError({"name": "This field may not be blank."})
+    clash = Account.objects.filter(domain=domain, name=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"name": f"An account named '{name}' already exists in {domain}."})
+
+
+def _is_system_account(account: Account) -> bool:
+    return account.domain.parent_id is None and account.name == "admin"
+
+
+def create_account(
+    *,
+    acting_user,
+    client_ip=None,
+    domain: Domain | None = None,
+    account_type: int = AccountType.USER,
+    role: Role | None = None,
+    **fields,
+) -> Account:
+    """Create an account in ``domain``; with ``username``/``password``/``email`` also its
+    first user (as CloudStack's ``createAccount``). Nothing is written on any error."""
+    from portal.services.users import create_user
+
+    if domain is None:
+        raise ValidationError({"domain": "This field is required."})
+    require_domain_scope(acting_user, domain)
+    user_fields = {k: fields.pop(k) for k in FIRST_USER_FIELDS if k in fields}
+    if user_fields and not {"username", "password"} <= user_fields.keys():
+        missing = sorted({"username", "password"} - user_fields.keys())
+        raise ValidationError({f: "Required to create the account's first user." for f in missing})
+    role = _check_type_and_role(acting_user, account_type, role)
+    _check_name(fields.get("name", ""), domain)
+    account = Account(domain=domain, account_type=account_type, role=role, **fields)
+    account.full_clean()
+    with transaction.atomic():
+        account.save()
+        record_event(
+            "ACCOUNT.CREATE", acting_user=acting_user, resource=account, client_ip=client_ip
+        )
+        if user_fields:
+            create_user(
+                acting_user=acting_user, client_ip=client_ip, account=account, **user_fields
+            )
+    return account
+
+
+def update_account(account: Account, *, acting_user, client_ip=None, **changes) -> Account:
+    """Rename an account, change its role (same type) or network domain."""
+    require_domain_scope(acting_user, account.domain)
+    if "domain" in changes and changes["domain"] != account.domain:
+        raise ValidationError({"domain": "Moving an account to another domain is not supported."})
+    changes.pop("domain", None)
+    for field in FIRST_USER_FIELDS:
+        if field in changes:
+            raise ValidationError({field: "Only accepted when creating an account."})
+    account_type = changes.pop("account_type", account.account_type)
+    if account_type != account.account_type or "role" in changes:
+        if _is_system_account(account):
+            raise ValidationError({"role": "The system admin account keeps its role."})
+        changes["role"] = _check_type_and_role(acting_user, account_type, changes.get("role"))
+    if "name" in changes and changes["name"] != account.name:
+        if _is_system_account(account):
+            raise ValidationError({"name": "The system admin account cannot be renamed."})
+        _check_name(changes["name"], account.domain, exclude_pk=account.pk)
+    for field, value in changes.items():
+        setattr(account, field, value)
+    account.account_type = account_type
+    account.full_clean()
+    with transaction.atomic():
+        account.save()
+        record_event(
+            "ACCOUNT.UPDATE", acting_user=acting_user, resource=account, client_ip=client_ip
+        )
+    return account
+
+
+def _set_state(account: Account, state: str, event_type: str, *, acting_user, client_ip) -> Account:
+    require_domain_scope(acting_user, account.domain)
+    if state != AccountState.ENABLED:
+        if acting_user is not None and getattr(acting_user, "account_id", None) == account.pk:
+            raise ValidationError("You cannot disable or lock your own account.")
+        if _is_system_account(account):
+            raise ValidationError("The system admin account cannot be disabled or locked.")
+    with transaction.atomic():
+        account.state = state
+        account.save(update_fields=["state", "updated"])
+        record_event(event_type, acting_user=acting_user, resource=account, client_ip=client_ip)
+    return account
+
+
+def enable_account(account: Account, *, acting_user, client_ip=None) -> Account:
+    """Let the account's users log in and its resources run again."""
+    return _set_state(
+        account,
+        AccountState.ENABLED,
+        "ACCOUNT.ENABLE",
+        acting_user=acting_user,
+        client_ip=client_ip,
+    )
+
+
+def disable_account(account: Account, *, acting_user, client_ip=None) -> Account:
+    """Refuse logins of the account's users (its resources are left as they are)."""
+    return _set_state(
+        account,
+        AccountState.DISABLED,
+        "ACCOUNT.DISABLE",
+        acting_user=acting_user,
+        client_ip=client_ip,
+    )
+
+
+def lock_account(account: Account, *, acting_user, client_ip=None) -> Account:
+    """Lock the account: its users cannot log in until an admin enables it."""
+    return _set_state(
+        account, AccountState.LOCKED, "ACCOUNT.LOCK", acting_user=acting_user, client_ip=client_ip
+    )
+
+
+def owned_resources(account: Account) -> dict[str, int]:
+    """Live resources the account still owns, by kind (only kinds with a count > 0)."""
+    from compute.models import Instance, SSHKeyPair
+    from networking.models import IPAddress, Network
+    from storage.models import Template, Volume
+
+    counts = {
+        "instances": Instance.objects.filter(account=account, removed__isnull=True).count(),
+        "volumes": Volume.objects.filter(account=account, removed__isnull=True).count(),
+        "networks": Network.objects.filter(account=account, removed__isnull=True).count(),
+        "public IPs": IPAddress.objects.filter(account=account).count(),
+        "templates": Template.objects.filter(account=account, removed__isnull=True).count(),
+        "SSH key pairs": SSHKeyPair.objects.filter(account=account).count(),
+        "projects": account.owned_projects.count(),
+    }
+    return {kind: n for kind, n in counts.items() if n}
+
+
+def delete_account(account: Account, *, acting_user, client_ip=None) -> None:
+    """Delete an account that owns no resources, with its users and their API keys."""
+    require_domain_scope(acting_user, account.domain)
+    if acting_user is not None and getattr(acting_user, "account_id", None) == account.pk:
+        raise ValidationError("You cannot delete your own account.")
+    if _is_system_account(account):
+        raise ValidationError("The system admin account cannot be deleted.")
+    if acting_user is not None and not is_system_or_root(acting_user):
+        if account.account_type not in (AccountType.USER, AccountType.DOMAIN_ADMIN):
+            raise PermissionDenied("Only a root admin may delete admin accounts.")
+    owned = owned_resources(account)
+    if owned:
+        listing = ", ".join(f"{n} {kind}" for kind, n in owned.items())
+        raise ValidationError(f"The account still owns resources: {listing}.")
+    with transaction.atomic():
+        # The event is written first: deleting the account nulls its account link.
+        record_event(
+            "ACCOUNT.DELETE", acting_user=acting_user, resource=account, client_ip=client_ip
+        )
+        try:
+            account.users.all().delete()
+            account.delete()
+        except ProtectedError as exc:
+            raise ValidationError(f"{account} is still referenced and cannot be deleted.") from exc
