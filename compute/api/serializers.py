@@ -1,5 +1,24 @@
-from compute.models import Zone
-from portal.api.serializers import PortalModelSerializer
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from compute.models import Cluster, Host, Instance, Pod, ServiceOffering, SSHKeyPair, Zone
+from portal.api.serializers import BriefRelatedField, PortalModelSerializer
+
+
+class CreateOnlyFieldsMixin:
+    """Fields in ``Meta.create_only_fields`` are writable on create, read-only afterwards."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            for name in getattr(self.Meta, "create_only_fields", ()):
+                if name in fields:
+                    fields[name].read_only = True
+        return fields
+
+
+class TagListField(serializers.ListField):
+    child = serializers.CharField(max_length=255)
 
 
 class ZoneSerializer(PortalModelSerializer):
@@ -27,3 +46,252 @@ class ZoneSerializer(PortalModelSerializer):
             "created",
             "updated",
         ]
+
+
+class PodSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
+    class Meta:
+        model = Pod
+        url_basename = "pod"
+        fields = [
+            "id",
+            "uuid",
+            "url",
+            "display",
+            "zone",
+            "name",
+            "gateway",
+            "netmask",
+            "start_ip",
+            "end_ip",
+            "allocation_state",
+            "created",
+            "updated",
+        ]
+        create_only_fields = ["zone"]
+        validators = []  # uniqueness is checked by the service, with a field error
+
+
+class ClusterSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
+    zone = BriefRelatedField(
+        queryset=Zone.objects.all(),
+        required=False,
+        help_text="Optional: the pod's zone is used (a different one is refused).",
+    )
+
+    class Meta:
+        model = Cluster
+        url_basename = "cluster"
+        fields = [
+            "id",
+            "uuid",
+            "url",
+            "display",
+            "zone",
+            "pod",
+            "name",
+            "hypervisor",
+            "cluster_type",
+            "allocation_state",
+            "cpu_overcommit_ratio",
+            "memory_overcommit_ratio",
+            "created",
+            "updated",
+        ]
+        create_only_fields = ["zone", "pod", "hypervisor"]
+        validators = []
+
+
+class HostSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
+    hypervisor = serializers.ChoiceField(
+        choices=Host._meta.get_field("hypervisor").choices,
+        required=False,
+        help_text="Defaults to the cluster's; a different one is refused.",
+    )
+    name = serializers.CharField(
+        max_length=255, required=False, help_text="Defaults to the URL's host name."
+    )
+    host_tags = TagListField(required=False)
+    username = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, write_only=True
+    )
+    password = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, style={"input_type": "password"}
+    )
+    agent_secret = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, style={"input_type": "password"}
+    )
+    agent_url = serializers.CharField(
+        source="url", max_length=255, help_text="The agent's http(s)://host:port."
+    )
+    job = serializers.SerializerMethodField(help_text="UUID of the host.connect job, if any.")
+
+    class Meta:
+        model = Host
+        url_basename = "host"
+        fields = [
+            "id",
+            "uuid",
+            "url",
+            "display",
+            "zone",
+            "pod",
+            "cluster",
+            "name",
+            "host_type",
+            "hypervisor",
+            "agent_url",
+            "private_ip",
+            "status",
+            "resource_state",
+            "cpu_sockets",
+            "cpus",
+            "cpu_speed",
+            "memory",
+            "cpu_allocated_mhz",
+            "memory_allocated",
+            "capabilities",
+            "host_tags",
+            "last_ping",
+            "agent_version",
+            "username",
+            "password",
+            "agent_secret",
+            "job",
+            "created",
+            "updated",
+        ]
+        read_only_fields = [
+            "zone",
+            "pod",
+            "host_type",
+            "private_ip",
+            "status",
+            "resource_state",
+            "cpu_sockets",
+            "cpus",
+            "cpu_speed",
+            "memory",
+            "cpu_allocated_mhz",
+            "memory_allocated",
+            "capabilities",
+            "last_ping",
+            "agent_version",
+        ]
+        create_only_fields = ["cluster", "hypervisor", "agent_url"]
+        validators = []
+
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
+    def get_job(self, obj):
+        job = getattr(obj, "connect_job", None)
+        return str(job.uuid) if job is not None else None
+
+
+class ServiceOfferingSerializer(PortalModelSerializer):
+    host_tags = TagListField(required=False)
+
+    class Meta:
+        model = ServiceOffering
+        url_basename = "serviceoffering"
+        fields = [
+            "id",
+            "uuid",
+            "url",
+            "display",
+            "name",
+            "display_text",
+            "cpu_number",
+            "cpu_speed",
+            "memory",
+            "customized",
+            "offer_ha",
+            "limit_cpu_use",
+            "host_tags",
+            "storage_type",
+            "root_disk_size",
+            "is_system",
+            "state",
+            "domain",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["is_system"]
+
+
+class SSHKeyPairSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
+    public_key = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="OpenSSH public key; leave empty to have an ed25519 pair generated.",
+    )
+    private_key = serializers.SerializerMethodField(
+        help_text="The generated private key: returned once, on creation, never stored."
+    )
+
+    class Meta:
+        model = SSHKeyPair
+        url_basename = "sshkeypair"
+        fields = [
+            "id",
+            "uuid",
+            "url",
+            "display",
+            "account",
+            "name",
+            "public_key",
+            "fingerprint",
+            "private_key",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["account", "fingerprint"]
+        create_only_fields = ["public_key"]
+        validators = []
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_private_key(self, obj):
+        return getattr(obj, "private_key", None)
+
+
+class NicBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    device_id = serializers.IntegerField()
+    ip_address = serializers.IPAddressField(allow_null=True)
+    mac_address = serializers.CharField()
+    network = BriefRelatedField(read_only=True)
+    is_default = serializers.BooleanField()
+
+
+class InstanceSerializer(PortalModelSerializer):
+    nics = NicBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Instance
+        url_basename = "instance"
+        fields = [
+            "id",
+            "uuid",
+            "url",
+            "display",
+            "name",
+            "display_name",
+            "account",
+            "domain",
+            "user",
+            "project",
+            "zone",
+            "host",
+            "service_offering",
+            "template",
+            "hypervisor",
+            "state",
+            "cpu_number",
+            "cpu_speed",
+            "memory",
+            "ha_enabled",
+            "ssh_keypair",
+            "nics",
+            "error_text",
+            "created",
+            "updated",
+        ]
+        read_only_fields = fields

@@ -4,5 +4,11 @@ from compute.api import views
 
 router = SimpleRouter()
 router.register("zones", views.ZoneViewSet, basename="zone")
+router.register("pods", views.PodViewSet, basename="pod")
+router.register("clusters", views.ClusterViewSet, basename="cluster")
+router.register("hosts", views.HostViewSet, basename="host")
+router.register("service-offerings", views.ServiceOfferingViewSet, basename="serviceoffering")
+router.register("ssh-keypairs", views.SSHKeyPairViewSet, basename="sshkeypair")
+router.register("instances", views.InstanceViewSet, basename="instance")
 
 urlpatterns = router.urls

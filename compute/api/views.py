@@ -1,11 +1,31 @@
+from rest_framework import viewsets
+from rest_framework.decorators import action
+
 from compute import services
-from compute.api.serializers import ZoneSerializer
-from compute.filtersets import ZoneFilterSet
-from compute.models import Zone
-from portal.api.viewsets import IsAdminOrReadOnly, PortalModelViewSet
+from compute.api.base import ServiceModelViewSet, verb_schema
+from compute.api.serializers import (
+    ClusterSerializer,
+    HostSerializer,
+    InstanceSerializer,
+    PodSerializer,
+    ServiceOfferingSerializer,
+    SSHKeyPairSerializer,
+    ZoneSerializer,
+)
+from compute.filtersets import (
+    ClusterFilterSet,
+    HostFilterSet,
+    InstanceFilterSet,
+    PodFilterSet,
+    ServiceOfferingFilterSet,
+    SSHKeyPairFilterSet,
+    ZoneFilterSet,
+)
+from compute.models import Cluster, Host, Instance, Pod, ServiceOffering, SSHKeyPair, Zone
+from portal.api.viewsets import IsAdminOrReadOnly
 
 
-class ZoneViewSet(PortalModelViewSet):
+class ZoneViewSet(ServiceModelViewSet):
     queryset = Zone.objects.select_related("domain")
     serializer_class = ZoneSerializer
     filterset_class = ZoneFilterSet
@@ -14,3 +34,106 @@ class ZoneViewSet(PortalModelViewSet):
     create_service = staticmethod(services.create_zone)
     update_service = staticmethod(services.update_zone)
     delete_service = staticmethod(services.delete_zone)
+
+
+class PodViewSet(ServiceModelViewSet):
+    queryset = Pod.objects.select_related("zone")
+    serializer_class = PodSerializer
+    filterset_class = PodFilterSet
+    permission_classes = [IsAdminOrReadOnly]
+    ordering_fields = ["id", "name", "created"]
+    create_service = staticmethod(services.create_pod)
+    update_service = staticmethod(services.update_pod)
+    delete_service = staticmethod(services.delete_pod)
+
+
+class ClusterViewSet(ServiceModelViewSet):
+    queryset = Cluster.objects.select_related("zone", "pod")
+    serializer_class = ClusterSerializer
+    filterset_class = ClusterFilterSet
+    permission_classes = [IsAdminOrReadOnly]
+    ordering_fields = ["id", "name", "created"]
+    create_service = staticmethod(services.create_cluster)
+    update_service = staticmethod(services.update_cluster)
+    delete_service = staticmethod(services.delete_cluster)
+
+
+class HostViewSet(ServiceModelViewSet):
+    """Hypervisor hosts. Connection status is reported by the agent side; the resource state
+    changes through the ``enable``, ``disable``, ``maintenance`` and ``cancel-maintenance``
+    verbs."""
+
+    queryset = Host.objects.select_related("zone", "pod", "cluster")
+    serializer_class = HostSerializer
+    filterset_class = HostFilterSet
+    permission_classes = [IsAdminOrReadOnly]
+    ordering_fields = ["id", "name", "created", "status", "resource_state"]
+    create_service = staticmethod(services.create_host)
+    update_service = staticmethod(services.update_host)
+    delete_service = staticmethod(services.delete_host)
+
+    @verb_schema(HostSerializer, "Enable the host for new instances")
+    @action(detail=True, methods=["post"])
+    def enable(self, request, pk=None):
+        return self.state_verb(services.enable_host, request)
+
+    @verb_schema(HostSerializer, "Disable the host for new instances")
+    @action(detail=True, methods=["post"])
+    def disable(self, request, pk=None):
+        return self.state_verb(services.disable_host, request)
+
+    @verb_schema(HostSerializer, "Prepare the host for maintenance")
+    @action(detail=True, methods=["post"])
+    def maintenance(self, request, pk=None):
+        return self.state_verb(services.prepare_host_for_maintenance, request)
+
+    @verb_schema(HostSerializer, "Bring the host out of maintenance")
+    @action(detail=True, methods=["post"], url_path="cancel-maintenance")
+    def cancel_maintenance(self, request, pk=None):
+        return self.state_verb(services.cancel_host_maintenance, request)
+
+
+class ServiceOfferingViewSet(ServiceModelViewSet):
+    queryset = ServiceOffering.objects.select_related("domain")
+    serializer_class = ServiceOfferingSerializer
+    filterset_class = ServiceOfferingFilterSet
+    permission_classes = [IsAdminOrReadOnly]
+    ordering_fields = ["id", "name", "created", "cpu_number", "memory"]
+    create_service = staticmethod(services.create_service_offering)
+    update_service = staticmethod(services.update_service_offering)
+    delete_service = staticmethod(services.delete_service_offering)
+
+
+class SSHKeyPairViewSet(ServiceModelViewSet):
+    """A tenant's SSH key pairs. Creating one without ``public_key`` generates a pair and
+    returns its private key once."""
+
+    queryset = SSHKeyPair.objects.select_related("account")
+    serializer_class = SSHKeyPairSerializer
+    filterset_class = SSHKeyPairFilterSet
+    ordering_fields = ["id", "name", "created"]
+    create_service = staticmethod(services.create_ssh_keypair)
+    update_service = staticmethod(services.update_ssh_keypair)
+    delete_service = staticmethod(services.delete_ssh_keypair)
+
+
+class InstanceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Instances (read-only here; lifecycle verbs come with the deployment work)."""
+
+    queryset = Instance.objects.select_related(
+        "account",
+        "domain",
+        "user",
+        "project",
+        "zone",
+        "host",
+        "service_offering",
+        "template",
+        "ssh_keypair",
+    ).prefetch_related("nics__network")
+    serializer_class = InstanceSerializer
+    filterset_class = InstanceFilterSet
+    ordering_fields = ["id", "name", "created", "state"]
+
+    def get_queryset(self):
+        return super().get_queryset().restrict(self.request.user, "view")

@@ -1,4 +1,4 @@
-"""Compute services: every mutation of zones, pods, clusters, hosts, offerings goes here."""
+"""Zone services: create, edit and delete zones."""
 
 from __future__ import annotations
 
