@@ -1,0 +1,19 @@
+import pytest
+
+
+@pytest.mark.django_db
+def test_home_page_for_anonymous_and_logged_in(client, tenant, defaults):
+    assert b"Log in" in client.get("/").content
+    client.force_login(tenant)
+    body = client.get("/").content.decode()
+    assert "Instances" in body and "No jobs yet." in body
+
+
+@pytest.mark.django_db
+def test_api_docs_use_local_assets(client, tenant):
+    client.force_login(tenant)
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "cdn.jsdelivr" not in body and "/static/drf_spectacular_sidecar/" in body
+    assert client.get("/api/schema/").status_code == 200
