@@ -125,3 +125,51 @@ def test_ensure_admin_uses_portal_admin_password(var_dir, monkeypatch):
     call_command("ensure_admin")
     assert get_user_model().objects.get(username="admin").check_password("Chosen-pass-1")
     assert not (var_dir / "admin_password").exists()
+
+
+@pytest.mark.celery
+def test_runportal_serves_and_stops_everything_it_started(tmp_path):
+    """`make run`'s supervisor: sets up a fresh var/, serves HTTP, SIGTERM leaves nothing."""
+    import re
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+    from pathlib import Path
+
+    from tests.services._proc import free_port, wait_until
+
+    port, redis_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
+    env.update(
+        PORTAL_VAR_DIR=str(tmp_path), PORT=str(port), PORTAL_REDIS_PORT=str(redis_port),
+        DEBUG="1", PYTHONUNBUFFERED="1",
+    )  # fmt: skip
+    log = tmp_path / "runportal.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "runportal"],
+            cwd=Path(__file__).resolve().parents[1], env=env, stdin=subprocess.DEVNULL,
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        wait_until(lambda: b"The portal is running" in log.read_bytes(), timeout=120,
+                   what="runportal", proc=proc)  # fmt: skip
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/", timeout=10) as r:
+            assert r.status == 200
+        output = log.read_text()
+        password = (tmp_path / "admin_password").read_text().strip()
+        assert f"password in {tmp_path / 'admin_password'}: {password}" in output
+        started = dict(re.findall(r"started (.+) \(pid (\d+)\)", output))
+        assert set(started) == {"redis", "celery worker", "celery beat", "web"}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            assert proc.wait(30) == 0, log.read_text()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    for pgid in started.values():  # every process group it started is empty
+        with pytest.raises(ProcessLookupError):
+            os.killpg(int(pgid), 0)
+    assert "all processes stopped" in log.read_text()
