@@ -1,0 +1,213 @@
+"""Networking API: infrastructure (physical networks, traffic types, offerings, IP ranges) is
+admin-written; guest networks are tenant-owned; IPs, NICs and guest VLANs are read-only lists
+with the allocate/release verbs for public IPs."""
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from networking import services
+from networking.api.serializers import (
+    AllocatePublicIpSerializer,
+    GuestVlanSerializer,
+    IPAddressSerializer,
+    NetworkOfferingSerializer,
+    NetworkSerializer,
+    NicSerializer,
+    PhysicalNetworkSerializer,
+    PublicIpRangeSerializer,
+    TrafficTypeSerializer,
+)
+from networking.choices import AclType, GuestIpType
+from networking.filtersets import (
+    GuestVlanFilterSet,
+    IPAddressFilterSet,
+    NetworkFilterSet,
+    NetworkOfferingFilterSet,
+    NicFilterSet,
+    PhysicalNetworkFilterSet,
+    PublicIpRangeFilterSet,
+    TrafficTypeFilterSet,
+)
+from networking.models import (
+    GuestVlan,
+    IPAddress,
+    Network,
+    NetworkOffering,
+    Nic,
+    PhysicalNetwork,
+    PublicIpRange,
+    TrafficType,
+)
+from networking.services.ipam import ancestor_paths
+from portal.api.viewsets import IsAdminOrReadOnly, PortalModelViewSet
+from portal.models import Account
+from portal.querysets import is_root_admin
+
+
+def capacity_response(exc: services.InsufficientCapacity) -> Response:
+    """Nothing left to allocate: 409 with CloudStack's error code (533)."""
+    return Response({"detail": str(exc), "errorcode": exc.code}, status=status.HTTP_409_CONFLICT)
+
+
+class RestrictedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    """List/retrieve through ``restrict()``; verbs (POST actions) restrict for "change"."""
+
+    def get_queryset(self):
+        action_name = "view" if self.request.method in permissions.SAFE_METHODS else "change"
+        return super().get_queryset().restrict(self.request.user, action_name)
+
+    def _actor(self) -> dict:
+        return {
+            "acting_user": self.request.user,
+            "client_ip": getattr(self.request, "client_ip", None),
+        }
+
+
+class PhysicalNetworkViewSet(PortalModelViewSet):
+    queryset = PhysicalNetwork.objects.select_related("zone", "domain").prefetch_related(
+        "traffic_types"
+    )
+    serializer_class = PhysicalNetworkSerializer
+    filterset_class = PhysicalNetworkFilterSet
+    permission_classes = [IsAdminOrReadOnly]
+    ordering_fields = ["id", "name", "created"]
+    create_service = staticmethod(services.create_physical_network)
+    update_service = staticmethod(services.update_physical_network)
+    delete_service = staticmethod(services.delete_physical_network)
+
+
+class TrafficTypeViewSet(PortalModelViewSet):
+    queryset = TrafficType.objects.select_related("physical_network")
+    serializer_class = TrafficTypeSerializer
+    filterset_class = TrafficTypeFilterSet
+    permission_classes = [IsAdminOrReadOnly]
+    ordering_fields = ["id", "traffic_type"]
+    create_service = staticmethod(services.create_traffic_type)
+    update_service = staticmethod(services.update_traffic_type)
+    delete_service = staticmethod(services.delete_traffic_type)
+
+    def get_queryset(self):
+        # Infrastructure like its physical network: everyone reads, admins write (permission).
+        return self.queryset.all()
+
+
+class NetworkOfferingViewSet(PortalModelViewSet):
+    queryset = NetworkOffering.objects.all()
+    serializer_class = NetworkOfferingSerializer
+    filterset_class = NetworkOfferingFilterSet
+    permission_classes = [IsAdminOrReadOnly]
+    ordering_fields = ["id", "name", "created"]
+    create_service = staticmethod(services.create_network_offering)
+    update_service = staticmethod(services.update_network_offering)
+    delete_service = staticmethod(services.delete_network_offering)
+
+
+class PublicIpRangeViewSet(PortalModelViewSet):
+    queryset = PublicIpRange.objects.select_related(
+        "zone", "pod", "physical_network", "network", "account", "domain"
+    )
+    serializer_class = PublicIpRangeSerializer
+    filterset_class = PublicIpRangeFilterSet
+    permission_classes = [IsAdminOrReadOnly]
+    ordering_fields = ["id", "start_ip", "created"]
+    create_service = staticmethod(services.create_public_ip_range)
+    update_service = staticmethod(services.update_public_ip_range)
+    delete_service = staticmethod(services.delete_public_ip_range)
+
+
+class NetworkViewSet(PortalModelViewSet):
+    queryset = Network.objects.filter(removed__isnull=True).select_related(
+        "zone", "physical_network", "network_offering", "account", "domain", "project"
+    )
+    serializer_class = NetworkSerializer
+    filterset_class = NetworkFilterSet
+    ordering_fields = ["id", "name", "created"]
+    create_service = staticmethod(services.create_network)
+    update_service = staticmethod(services.update_network)
+    delete_service = staticmethod(services.delete_network)
+
+    def get_queryset(self):
+        """Own networks, plus (to view) shared domain networks of the user's domain or above."""
+        queryset = super().get_queryset()
+        user, account = self.request.user, getattr(self.request.user, "account", None)
+        if (
+            self.request.method not in permissions.SAFE_METHODS
+            or account is None
+            or is_root_admin(user)
+        ):
+            return queryset
+        shared = Q(
+            guest_type=GuestIpType.SHARED,
+            acl_type=AclType.DOMAIN,
+            domain__path__in=ancestor_paths(account.domain.path),
+        )
+        return self.queryset.filter(Q(pk__in=queryset.values("pk")) | shared)
+
+
+class IPAddressViewSet(RestrictedReadOnlyViewSet):
+    queryset = IPAddress.objects.select_related("ip_range", "zone", "account", "network")
+    serializer_class = IPAddressSerializer
+    filterset_class = IPAddressFilterSet
+    ordering_fields = ["id", "address", "allocated"]
+
+    @extend_schema(
+        request=AllocatePublicIpSerializer,
+        responses={201: IPAddressSerializer},
+        summary="Allocate a free public IP of a zone (CloudStack associateIpAddress)",
+    )
+    @action(detail=False, methods=["post"])
+    def allocate(self, request):
+        data = AllocatePublicIpSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        network = data.validated_data.get("network")
+        account = data.validated_data.get("account") or (
+            network.account if network is not None else request.user.account
+        )
+        if not Account.objects.restrict(request.user, "view").filter(pk=account.pk).exists():
+            return Response({"account": ["Object does not exist."]}, status=400)
+        try:
+            ip = services.allocate_public_ip(
+                account, data.validated_data["zone"], network, **self._actor()
+            )
+        except services.InsufficientCapacity as exc:
+            return capacity_response(exc)
+        return Response(
+            self.get_serializer(ip).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        request=None,
+        responses={200: IPAddressSerializer},
+        summary="Release an allocated public IP (CloudStack disassociateIpAddress)",
+    )
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        ip = services.release_public_ip(self.get_object(), **self._actor())
+        return Response(self.get_serializer(ip).data)
+
+
+class NicViewSet(RestrictedReadOnlyViewSet):
+    queryset = Nic.objects.select_related("instance", "network")
+    serializer_class = NicSerializer
+    filterset_class = NicFilterSet
+    ordering_fields = ["id", "device_id", "ip_address"]
+
+
+class GuestVlanViewSet(viewsets.ReadOnlyModelViewSet):
+    """Guest VLANs: admins see every pool row; others the VLANs of accounts they manage."""
+
+    queryset = GuestVlan.objects.select_related("physical_network", "account", "network")
+    serializer_class = GuestVlanSerializer
+    filterset_class = GuestVlanFilterSet
+    ordering_fields = ["id", "vnet", "allocated"]
+
+    def get_queryset(self):
+        if is_root_admin(self.request.user):
+            return self.queryset.all()
+        return self.queryset.filter(
+            account__in=Account.objects.restrict(self.request.user, "view").values("pk")
+        )
