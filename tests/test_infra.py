@@ -137,7 +137,7 @@ def test_runportal_serves_and_stops_everything_it_started(tmp_path):
     import urllib.request
     from pathlib import Path
 
-    from tests.services._proc import free_port, wait_until
+    from tests.services._proc import free_port, spawn, wait_until
 
     port, redis_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
@@ -147,10 +147,9 @@ def test_runportal_serves_and_stops_everything_it_started(tmp_path):
     )  # fmt: skip
     log = tmp_path / "runportal.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen(
+        proc = spawn(
             [sys.executable, "manage.py", "runportal"],
-            cwd=Path(__file__).resolve().parents[1], env=env, stdin=subprocess.DEVNULL,
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=Path(__file__).resolve().parents[1], env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
         wait_until(lambda: b"The portal is running" in log.read_bytes(), timeout=120,

@@ -1,10 +1,29 @@
 """Small helpers shared by the service fixtures."""
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import time
 from collections.abc import Callable
+
+_libc = ctypes.CDLL(None, use_errno=True)
+PR_SET_PDEATHSIG = 1
+
+
+def spawn(cmd: list[str], **kwargs) -> subprocess.Popen:
+    """Start a server in its own process group; the kernel SIGTERMs it if we die first."""
+    parent = os.getpid()
+
+    def die_with_parent() -> None:
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent, **kwargs
+    )
 
 
 def free_port() -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ._proc import log_tail, stop_process_group, wait_until
+from ._proc import log_tail, spawn, stop_process_group, wait_until
 from .postgres_server import dsn
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -70,10 +70,7 @@ def celery_worker_process(request, redis_url, tmp_path_factory):
         "--without-gossip", "--without-mingle",
     ]  # fmt: skip
     with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=out,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+        proc = spawn(cmd, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
 
     # Celery reads CELERY_BROKER_URL from the environment before its configuration: point this
     # process at the test broker too for the rest of the session.

@@ -158,14 +158,17 @@ def main(argv: list[str]) -> int:
     if not argv:
         print(f"usage: python -m {__spec__.name} -- COMMAND [ARGS...]", file=sys.stderr)
         return 2
-    # SIGTERM (CI timeout, Ctrl-C from a supervisor) still stops the server.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     server = PostgresServer()
     try:
         server.start()
         print(f"PostgreSQL {server.bindir.parent.name} on 127.0.0.1:{server.port}", flush=True)
         env = {**os.environ, "DATABASE_URL": server.dsn, "PORTAL_TEST_POSTGRES": "1"}
-        return subprocess.call(argv, env=env)
+        command = subprocess.Popen(argv, env=env)
+        # The command tears down its own fixtures: Ctrl-C reaches it from the terminal and
+        # SIGTERM is passed on; either way we wait for it, then stop the server.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, lambda signum, frame: command.send_signal(signum))
+        return command.wait()
     finally:
         server.stop()
 

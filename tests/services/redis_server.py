@@ -2,11 +2,10 @@
 
 import shutil
 import socket
-import subprocess
 
 import pytest
 
-from ._proc import free_port, log_tail, stop_process_group, wait_until
+from ._proc import free_port, log_tail, spawn, stop_process_group, wait_until
 
 
 def redis_ping(port: int) -> bool:
@@ -22,12 +21,10 @@ def redis_url(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("redis")
     log = workdir / "redis.log"
     port = free_port()
-    proc = subprocess.Popen(
-        [binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(workdir),
-         "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", str(log)],
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
+    proc = spawn([
+        binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(workdir),
+        "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", str(log),
+    ])  # fmt: skip
     try:
         wait_until(lambda: redis_ping(port), timeout=15, what="redis-server", proc=proc)
     except RuntimeError as exc:
