@@ -1,7 +1,9 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from compute.choices import InstanceState, OfferingState
 from compute.models import Cluster, Host, Instance, Pod, ServiceOffering, SSHKeyPair, Zone
+from networking.models import Nic
 from portal.api.serializers import BriefRelatedField, PortalModelSerializer
 
 
@@ -15,6 +17,29 @@ class CreateOnlyFieldsMixin:
                 if name in fields:
                     fields[name].read_only = True
         return fields
+
+
+_ENUM_FIELDS: dict[str, type] = {}
+
+
+def enum_field(choices, component_name: str, **kwargs) -> serializers.ChoiceField:
+    """A ChoiceField whose OpenAPI enum is the named component ``component_name``.
+
+    Many models have a ``state`` with different choices; naming each enum keeps the
+    schema free of name collisions.
+    """
+    if component_name not in _ENUM_FIELDS:
+
+        @extend_schema_field(
+            {"type": "string", "enum": list(choices.values)}, component_name=component_name
+        )
+        class NamedChoiceField(serializers.ChoiceField):
+            def __init__(self, **kw):
+                super().__init__(choices=choices.choices, **kw)
+
+        NamedChoiceField.__name__ = f"{component_name}Field"
+        _ENUM_FIELDS[component_name] = NamedChoiceField
+    return _ENUM_FIELDS[component_name](**kwargs)
 
 
 class TagListField(serializers.ListField):
@@ -188,6 +213,7 @@ class HostSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
 
 class ServiceOfferingSerializer(PortalModelSerializer):
     host_tags = TagListField(required=False)
+    state = enum_field(OfferingState, "OfferingStateEnum", required=False)
 
     class Meta:
         model = ServiceOffering
@@ -252,17 +278,18 @@ class SSHKeyPairSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
         return getattr(obj, "private_key", None)
 
 
-class NicBriefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    device_id = serializers.IntegerField()
-    ip_address = serializers.IPAddressField(allow_null=True)
-    mac_address = serializers.CharField()
+class NicBriefSerializer(serializers.ModelSerializer):
     network = BriefRelatedField(read_only=True)
-    is_default = serializers.BooleanField()
+
+    class Meta:
+        model = Nic
+        fields = ["id", "device_id", "ip_address", "mac_address", "network", "is_default"]
+        read_only_fields = fields
 
 
 class InstanceSerializer(PortalModelSerializer):
     nics = NicBriefSerializer(many=True, read_only=True)
+    state = enum_field(InstanceState, "InstanceStateEnum", read_only=True)
 
     class Meta:
         model = Instance
