@@ -218,29 +218,29 @@ def create_traffic_type(*, acting_user, client_ip=None, **fields) -> TrafficType
 
 
 def update_traffic_type(
-    traffic_type: TrafficType, *, acting_user, client_ip=None, **changes
+    obj: TrafficType, /, *, acting_user, client_ip=None, **changes
 ) -> TrafficType:
     """Change the per-hypervisor labels of a traffic type (its kind and network are fixed)."""
     errors = {}
     for field in ("physical_network", "traffic_type"):
         if field in changes:
             new = changes[field]
-            current = getattr(traffic_type, field)
+            current = getattr(obj, field)
             if getattr(new, "pk", new) != getattr(current, "pk", current):
                 errors[field] = "This field cannot be changed; delete and re-add instead."
     if errors:
         raise ValidationError(errors)
-    apply_changes(traffic_type, changes)
-    _validate_traffic_type(traffic_type)
+    apply_changes(obj, changes)
+    _validate_traffic_type(obj)
     with transaction.atomic():
-        traffic_type.save()
+        obj.save()
         record_event(
             "TRAFFIC.TYPE.UPDATE",
             acting_user=acting_user,
-            resource=traffic_type,
+            resource=obj,
             client_ip=client_ip,
         )
-    return traffic_type
+    return obj
 
 
 def delete_traffic_type(traffic_type: TrafficType, *, acting_user, client_ip=None) -> None:
