@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import grp
+import os
 import shutil
+import stat
 import subprocess
 import time
 from dataclasses import dataclass
@@ -45,9 +48,27 @@ class LibvirtDaemons:
             stop_pid(pidfile)
 
 
+def fix_kvm_device() -> None:
+    """Give /dev/kvm the group/mode udev would set (root:kvm 0660).
+
+    Without udev (containers, microVMs) it stays root-only 0600. libvirt then probes QEMU
+    with KVM (as root) but finds KVM unusable for the qemu user, declares its capability
+    cache stale and re-probes on every define: 30 s per ``defineXML`` instead of 2 ms.
+    """
+    try:
+        st = os.stat("/dev/kvm")
+        kvm_gid = grp.getgrnam("kvm").gr_gid
+    except (OSError, KeyError):
+        return
+    if st.st_gid == 0 and stat.S_IMODE(st.st_mode) == 0o600:
+        os.chown("/dev/kvm", -1, kvm_gid)
+        os.chmod("/dev/kvm", 0o660)
+
+
 def start_libvirtd(lab: Path = LAB_DIR, timeout: float = 90) -> LibvirtDaemons:
     """Reuse a running libvirtd, or start virtlogd and libvirtd with pid files."""
     t0 = time.monotonic()
+    fix_kvm_device()
     run_dir = lab / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
     logd_pid, libvirtd_pid = run_dir / "virtlogd.pid", run_dir / "libvirtd.pid"
@@ -58,7 +79,9 @@ def start_libvirtd(lab: Path = LAB_DIR, timeout: float = 90) -> LibvirtDaemons:
         subprocess.run(["/usr/sbin/virtlogd", "-d", "-p", str(logd_pid)], check=True, timeout=30)
         owned.append(logd_pid)
     if not _ready():
-        subprocess.run(["/usr/sbin/libvirtd", "-d", "-p", str(libvirtd_pid)], check=True, timeout=30)
+        subprocess.run(
+            ["/usr/sbin/libvirtd", "-d", "-p", str(libvirtd_pid)], check=True, timeout=30
+        )
         owned.insert(0, libvirtd_pid)
         deadline = time.monotonic() + timeout
         while not _ready():

@@ -252,7 +252,12 @@ class KvmResource(KvmStorage, Resource):
             current = self._existing_disk(dom, target_dev(cmd.disk)[0])
             if current is not None:
                 src, want = current.find("source"), wanted.find("source")
-                if src is not None and want is not None and src.attrib == want.attrib:
+                keys = ("pool", "volume", "file")
+                if (
+                    src is not None
+                    and want is not None
+                    and all(src.get(k) == want.get(k) for k in keys)
+                ):
                     return c.VmAnswer(
                         vm_name=cmd.vm_name, state=self._state(dom), details="attached"
                     )
