@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ComputeConfig(AppConfig):
     name = "compute"
     verbose_name = "Compute"
+
+    def ready(self) -> None:
+        # Register the job handlers in every process (web, worker, tests).
+        from compute import host_handlers  # noqa: F401
+        from compute.lifecycle import handlers, ops_handlers  # noqa: F401

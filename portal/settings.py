@@ -203,6 +203,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-jobs": {"task": "portal.tasks.sweep_stale_jobs", "schedule": 60.0},
+    "ping-hosts": {
+        "task": "compute.tasks.ping_hosts",
+        "schedule": float(os.environ.get("AGENT_PING_INTERVAL", "60")),
+    },
 }
 # A running job whose heartbeat is older than this is failed by the sweeper.
 JOB_STALE_AFTER_SECONDS = int(os.environ.get("JOB_STALE_AFTER_SECONDS", "600"))
@@ -215,3 +219,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Agents: timeouts (seconds) and TLS verification for management -> agent requests.
+AGENT_CONNECT_TIMEOUT = float(os.environ.get("AGENT_CONNECT_TIMEOUT", "5"))
+AGENT_COMMAND_TIMEOUT = float(os.environ.get("AGENT_COMMAND_TIMEOUT", "300"))
+AGENT_TLS_VERIFY = env_bool("AGENT_TLS_VERIFY", True)
+# Heartbeats: hosts are pinged every AGENT_PING_INTERVAL seconds and marked Disconnected
+# after AGENT_PING_TIMEOUT_FACTOR intervals without an answer (CloudStack: 60 s x 2.5).
+AGENT_PING_INTERVAL = int(os.environ.get("AGENT_PING_INTERVAL", "60"))
+AGENT_PING_TIMEOUT_FACTOR = float(os.environ.get("AGENT_PING_TIMEOUT_FACTOR", "2.5"))
+# The planner looks at no more than this many candidate hosts per placement.
+PLANNER_MAX_CANDIDATES = int(os.environ.get("PLANNER_MAX_CANDIDATES", "1000"))
+DEFAULT_PLANNER = os.environ.get("DEFAULT_PLANNER", "firstfit")

@@ -1,0 +1,283 @@
+"""Job handlers for instance lifecycle operations (run by the Celery worker).
+
+Each handler claims what it needs step by step and, on any failure, gives back exactly what
+it claimed (capacity, VLANs, volumes on the hypervisor) before the job fails with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from agents.protocol import commands as c
+from compute import agent, capacity
+from compute.choices import InstanceState
+from compute.lifecycle import specs
+from compute.lifecycle.states import set_state
+from compute.models import Host, Instance
+from compute.planner import InsufficientCapacity, PlacementRequest, place, pools_for
+from networking.choices import GuestIpType, NetworkState
+from networking.models import Network, Nic
+from portal.choices import EventLevel
+from portal.services.audit import record_event
+from portal.services.jobs import JobError, job_handler
+from storage.choices import VolumeState
+from storage.models import TemplatePoolCopy, Volume
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Claims:
+    """What a start has claimed so far, to give back on failure."""
+
+    host: Host | None = None
+    cpu_mhz: int = 0
+    memory_mib: int = 0
+    pool_bytes: list[tuple[int, int]] = field(default_factory=list)
+    placed_volume_ids: list[int] = field(default_factory=list)
+    vlan_networks: list[Network] = field(default_factory=list)
+    created_volumes: list[Volume] = field(default_factory=list)
+
+    def release(self) -> None:
+        from networking.services import release_guest_vlan
+
+        for volume in self.created_volumes:
+            try:
+                agent.send(
+                    self.host,
+                    c.DeleteVolumeCommand(
+                        pool=specs.pool_name(volume.pool), volume=specs.volume_name(volume)
+                    ),
+                )
+            except JobError:
+                log.warning("could not delete volume %s during rollback", volume.pk)
+            Volume.objects.filter(pk=volume.pk).update(state=VolumeState.ALLOCATED, path="")
+        for pool_id, size in self.pool_bytes:
+            capacity.release_pool(pool_id, size_bytes=size)
+        Volume.objects.filter(pk__in=self.placed_volume_ids).update(pool=None)
+        if self.host is not None:
+            capacity.release_host(self.host.pk, cpu_mhz=self.cpu_mhz, memory_mib=self.memory_mib)
+        for network in self.vlan_networks:
+            release_guest_vlan(network)
+            Network.objects.filter(pk=network.pk).update(state=NetworkState.ALLOCATED)
+
+
+def _load(job) -> Instance:
+    return Instance.objects.select_related(
+        "zone", "service_offering", "template", "account__domain", "host__cluster"
+    ).get(uuid=job.resource_id)
+
+
+def _placement_request(instance: Instance, job) -> PlacementRequest:
+    offering = instance.service_offering
+    root = instance.volumes.filter(volume_type="ROOT").first()
+    pinned = job.params.get("host_id")
+    return PlacementRequest(
+        zone=instance.zone,
+        cpu_number=instance.cpu_number,
+        cpu_speed=instance.cpu_speed,
+        memory_mib=instance.memory,
+        root_disk_bytes=root.size if root is not None and root.pool_id is None else 0,
+        hypervisor=instance.hypervisor,
+        host_tags=list(offering.host_tags or []),
+        local_storage=offering.storage_type == "local",
+        account_id=instance.account_id,
+        host_id=pinned,
+    )
+
+
+def _plan(instance: Instance, job, claims: Claims, report) -> None:
+    report(10, "Planning: choosing a host and primary storage")
+    request = _placement_request(instance, job)
+    existing_pool = instance.volumes.filter(pool__isnull=False).select_related("pool").first()
+    if existing_pool is not None and existing_pool.pool.cluster_id:
+        request.root_disk_bytes = 0
+    strategy = job.params.get("planner") or settings.DEFAULT_PLANNER
+    last = instance.last_host_id
+    try:
+        if last and not request.host_id:
+            try:
+                placement = place(
+                    PlacementRequest(**{**request.__dict__, "host_id": last}), strategy
+                )
+            except InsufficientCapacity:
+                placement = place(request, strategy)
+        else:
+            placement = place(request, strategy)
+    except InsufficientCapacity as exc:
+        raise JobError(str(exc), code=533) from exc
+    claims.host, claims.cpu_mhz, claims.memory_mib = (
+        placement.host,
+        request.cpu_mhz,
+        request.memory_mib,
+    )
+    if placement.pool is not None:
+        claims.pool_bytes.append((placement.pool.pk, request.root_disk_bytes))
+        root = instance.volumes.filter(volume_type="ROOT", pool__isnull=True).first()
+        if root is not None:
+            claims.placed_volume_ids.append(root.pk)
+            Volume.objects.filter(pk=root.pk).update(pool=placement.pool)
+    for volume in instance.volumes.filter(pool__isnull=True, removed__isnull=True):
+        pool = next(
+            (
+                p
+                for p in pools_for(
+                    placement.host,
+                    PlacementRequest(
+                        zone=instance.zone,
+                        cpu_number=0,
+                        cpu_speed=0,
+                        memory_mib=0,
+                        root_disk_bytes=volume.size,
+                    ),
+                )
+                if capacity.claim_pool(p, size_bytes=volume.size)
+            ),
+            None,
+        )
+        if pool is None:
+            raise JobError(
+                f"No primary storage with {volume.size // 1024**3} GiB free for "
+                f"volume {volume.name}.",
+                code=533,
+            )
+        claims.pool_bytes.append((pool.pk, volume.size))
+        claims.placed_volume_ids.append(volume.pk)
+        Volume.objects.filter(pk=volume.pk).update(pool=pool)
+
+
+def _implement_networks(instance: Instance, claims: Claims, report) -> list[Nic]:
+    from networking.services import allocate_guest_vlan
+
+    report(30, "Implementing networks")
+    nics = list(instance.nics.select_related("network__physical_network").order_by("device_id"))
+    for nic in nics:
+        network = nic.network
+        if network.guest_type == GuestIpType.ISOLATED and not network.vlan:
+            allocate_guest_vlan(network)
+            claims.vlan_networks.append(network)
+            Network.objects.filter(pk=network.pk).update(state=NetworkState.IMPLEMENTED)
+        if nic.broadcast_uri != network.vlan:
+            nic.broadcast_uri = network.vlan
+            Nic.objects.filter(pk=nic.pk).update(broadcast_uri=network.vlan)
+    return nics
+
+
+def _ensure_template(host: Host, volume: Volume, report) -> str:
+    """Copy the template to the volume's pool the first time it is used there."""
+    template = volume.template
+    copy, _ = TemplatePoolCopy.objects.get_or_create(
+        template=template, pool=volume.pool, defaults={"path": specs.template_volume_name(template)}
+    )
+    if not copy.ready:
+        report(45, f"Copying template {template.name} to primary storage {volume.pool.name}")
+        source = template.install_path or template.url
+        answer = agent.send(
+            host,
+            c.CopyTemplateCommand(
+                source=source,
+                pool=specs.pool_name(volume.pool),
+                volume=specs.template_volume_name(template),
+                format=specs.FORMATS.get(template.format, "qcow2"),
+                sha256="",
+            ),
+        )
+        TemplatePoolCopy.objects.filter(pk=copy.pk).update(ready=True, size=answer.size_bytes)
+    return specs.template_volume_name(template)
+
+
+def _create_volumes(instance: Instance, claims: Claims, report) -> list[Volume]:
+    report(40, "Creating volumes")
+    host = claims.host
+    volumes = list(
+        instance.volumes.filter(removed__isnull=True)
+        .select_related("pool", "template")
+        .order_by("device_id")
+    )
+    from compute.host_handlers import pool_spec
+
+    for pool in {v.pool_id: v.pool for v in volumes if v.state != VolumeState.READY}.values():
+        agent.send(host, c.ModifyStoragePoolCommand(pool=pool_spec(pool), add=True))
+    for volume in volumes:
+        if volume.state == VolumeState.READY:
+            continue
+        template = _ensure_template(host, volume, report) if volume.template_id else ""
+        answer = agent.send(
+            host,
+            c.CreateVolumeCommand(
+                pool=specs.pool_name(volume.pool),
+                volume=specs.volume_name(volume),
+                size_bytes=volume.size,
+                template=template,
+            ),
+        )
+        claims.created_volumes.append(volume)
+        volume.state, volume.path = VolumeState.READY, answer.path
+        Volume.objects.filter(pk=volume.pk).update(state=VolumeState.READY, path=answer.path)
+    return volumes
+
+
+def _release_deploy_reservations(instance: Instance) -> None:
+    """A failed deploy gives back its NICs' addresses and never-created volumes."""
+    instance.nics.all().delete()
+    instance.volumes.filter(state=VolumeState.ALLOCATED).update(
+        state=VolumeState.EXPUNGED, removed=timezone.now(), pool=None
+    )
+
+
+@job_handler("vm.deploy")
+@job_handler("vm.start")
+def start_instance_job(job, report) -> dict:
+    """Place, create disks, implement networks and start the instance on its host."""
+    instance = _load(job)
+    claims = Claims()
+    try:
+        _plan(instance, job, claims, report)
+        nics = _implement_networks(instance, claims, report)
+        volumes = _create_volumes(instance, claims, report)
+        report(80, f"Starting on host {claims.host.name}")
+        answer = agent.send(
+            claims.host, c.StartVmCommand(vm=specs.vm_spec(instance, volumes, nics))
+        )
+    except Exception as exc:
+        with transaction.atomic():
+            claims.release()
+            if job.command == "vm.deploy":
+                _release_deploy_reservations(instance)
+            set_state(
+                instance,
+                InstanceState.ERROR if job.command == "vm.deploy" else InstanceState.STOPPED,
+                host=None,
+                error_text=str(exc)[:2000],
+            )
+            record_event(
+                "VM.START",
+                acting_user=job.user,
+                resource=instance,
+                job=job,
+                level=EventLevel.ERROR,
+                description=f"Start failed: {exc}",
+            )
+        raise
+    set_state(
+        instance, InstanceState.RUNNING, host=claims.host, last_host=claims.host, error_text=""
+    )
+    record_event(
+        "VM.START",
+        acting_user=job.user,
+        resource=instance,
+        job=job,
+        description=f"Started on {claims.host.name}",
+    )
+    return {
+        "instance": str(instance.uuid),
+        "host": claims.host.name,
+        "state": "Running",
+        "vnc_port": getattr(answer, "vnc_port", -1),
+        "started": timezone.now().isoformat(),
+    }

@@ -1,0 +1,78 @@
+"""A small cloud on the simulator agent (real HTTP, real HMAC auth) for lifecycle tests."""
+
+import pytest
+
+from agents.config import AgentConfig
+from agents.resources.simulator import SimulatorFleet
+from agents.server import AgentHTTPServer
+from portal.services import jobs
+
+SECRET = "simulator-shared-secret-123"
+
+
+@pytest.fixture(scope="session")
+def simulator():
+    """One simulator process serving many hosts at /v1/hosts/<id>/..."""
+    fleet = SimulatorFleet({"cpus": 4, "cpu_speed_mhz": 2000, "memory_bytes": 8 * 1024**3})
+    server = AgentHTTPServer(("127.0.0.1", 0), fleet, AgentConfig(secret=SECRET), "simulator")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def no_broker(monkeypatch):
+    """Collect jobs instead of sending them to Celery; tests run them with run_job()."""
+    sent = []
+    monkeypatch.setattr(jobs, "enqueue", sent.append)
+    return sent
+
+
+@pytest.fixture
+def cloud(defaults, simulator):
+    """Zone -> pod -> cluster -> 2 simulator hosts, a zone-wide pool, a template, a tenant
+    network on a physical network with VLANs 100-102."""
+    from networking.models import TrafficType
+    from networking.services import create_physical_network
+    from tests.factories import (
+        ClusterFactory,
+        HostFactory,
+        StoragePoolFactory,
+        TemplateFactory,
+        ZoneFactory,
+    )
+
+    zone = ZoneFactory()
+    cluster = ClusterFactory(pod__zone=zone, zone=zone)
+    hosts = [
+        HostFactory(
+            cluster=cluster,
+            url=f"{simulator.url}/hosts/{cluster.pk}-{i}",
+            agent_secret=SECRET,
+            cpus=4,
+            cpu_speed=2000,
+            memory=8 * 1024**3,
+        )
+        for i in range(2)
+    ]
+    pool = StoragePoolFactory(
+        cluster=None,
+        pod=None,
+        zone=zone,
+        scope="ZONE",
+        capacity_bytes=200 * 1024**3,
+        overprovisioning_factor=1,
+    )
+    template = TemplateFactory(zone=None, size=2 * 1024**3)
+    physical = create_physical_network(
+        acting_user=None, zone=zone, name="phys", vlan_range="100-102"
+    )
+    TrafficType.objects.create(physical_network=physical, traffic_type="Guest")
+    return {
+        "zone": zone,
+        "cluster": cluster,
+        "hosts": hosts,
+        "pool": pool,
+        "template": template,
+        "physical": physical,
+    }
