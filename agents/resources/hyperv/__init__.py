@@ -1,0 +1,1 @@
+"""Hyper-V resource: PowerShell over WinRM (pywinrm) plus SMB storage (smbprotocol)."""
