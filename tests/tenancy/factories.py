@@ -2,6 +2,7 @@
 
 import factory
 
+from portal.choices import ResourceType
 from portal.models import ApiKeyPair, Project, ResourceLimit, Role, RolePermission
 from tests.factories import AccountFactory, DomainFactory, UserFactory
 
@@ -46,7 +47,7 @@ class ResourceLimitFactory(factory.django.DjangoModelFactory):
         model = ResourceLimit
 
     account = factory.SubFactory(AccountFactory)
-    resource_type = "user_vm"
+    resource_type = factory.Iterator(ResourceType.values)
     max = 10
 
 

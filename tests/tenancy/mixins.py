@@ -22,7 +22,5 @@ class AdminCreatesMixin:
         assert Event.objects.count() == events_before
 
     def test_tenant_cannot_create(self, api_client, tenant):
-        response = api_client(tenant).post(
-            self.list_url(), self.create_data(tenant), format="json"
-        )
+        response = api_client(tenant).post(self.list_url(), self.create_data(tenant), format="json")
         assert response.status_code == 403, response.content
