@@ -1,0 +1,1 @@
+"""Protocol-level test doubles (WS-Management server, fake Hyper-V PowerShell)."""
