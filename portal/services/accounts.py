@@ -59,6 +59,16 @@ def _is_system_account(account: Account) -> bool:
     return account.domain.parent_id is None and account.name == "admin"
 
 
+def _require_manageable(acting_user, account: Account) -> None:
+    """In scope, and not an admin account unless the actor is a root admin."""
+    require_domain_scope(acting_user, account.domain)
+    if not is_system_or_root(acting_user) and account.account_type in (
+        AccountType.ADMIN,
+        AccountType.RESOURCE_ADMIN,
+    ):
+        raise PermissionDenied("Only a root admin may manage admin accounts.")
+
+
 def create_account(
     *,
     acting_user,
@@ -97,7 +107,7 @@ def create_account(
 
 def update_account(account: Account, *, acting_user, client_ip=None, **changes) -> Account:
     """Rename an account, change its role (same type) or network domain."""
-    require_domain_scope(acting_user, account.domain)
+    _require_manageable(acting_user, account)
     if "domain" in changes and changes["domain"] != account.domain:
         raise ValidationError({"domain": "Moving an account to another domain is not supported."})
     changes.pop("domain", None)
@@ -126,7 +136,7 @@ def update_account(account: Account, *, acting_user, client_ip=None, **changes) 
 
 
 def _set_state(account: Account, state: str, event_type: str, *, acting_user, client_ip) -> Account:
-    require_domain_scope(acting_user, account.domain)
+    _require_manageable(acting_user, account)
     if state != AccountState.ENABLED:
         if acting_user is not None and getattr(acting_user, "account_id", None) == account.pk:
             raise ValidationError("You cannot disable or lock your own account.")
@@ -188,14 +198,11 @@ def owned_resources(account: Account) -> dict[str, int]:
 
 def delete_account(account: Account, *, acting_user, client_ip=None) -> None:
     """Delete an account that owns no resources, with its users and their API keys."""
-    require_domain_scope(acting_user, account.domain)
+    _require_manageable(acting_user, account)
     if acting_user is not None and getattr(acting_user, "account_id", None) == account.pk:
         raise ValidationError("You cannot delete your own account.")
     if _is_system_account(account):
         raise ValidationError("The system admin account cannot be deleted.")
-    if acting_user is not None and not is_system_or_root(acting_user):
-        if account.account_type not in (AccountType.USER, AccountType.DOMAIN_ADMIN):
-            raise PermissionDenied("Only a root admin may delete admin accounts.")
     owned = owned_resources(account)
     if owned:
         listing = ", ".join(f"{n} {kind}" for kind, n in owned.items())

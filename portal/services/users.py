@@ -7,7 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from portal.choices import AccountState
+from portal.choices import AccountState, AccountType
 from portal.models import Account
 from portal.services.audit import record_event
 from portal.services.tenancy import (
@@ -17,6 +17,8 @@ from portal.services.tenancy import (
 )
 
 User = get_user_model()
+
+ADMIN_TYPES = (AccountType.ADMIN, AccountType.RESOURCE_ADMIN)
 
 # What a user may change on itself; admins may change these too.
 SELF_EDITABLE = {"username", "email", "first_name", "last_name", "timezone"}
@@ -45,6 +47,8 @@ def _require_user_scope(acting_user, user) -> None:
         return
     if is_tenancy_admin(acting_user) and user.account is not None:
         require_domain_scope(acting_user, user.account.domain)
+        if user.is_superuser or user.account.account_type in ADMIN_TYPES:
+            raise PermissionDenied("Only a root admin may manage admins' users.")
         return
     raise PermissionDenied("You may only change your own user.")
 
@@ -63,6 +67,8 @@ def create_user(
     if acting_user is not None and not is_tenancy_admin(acting_user):
         raise PermissionDenied("Only admins may create users.")
     require_domain_scope(acting_user, account.domain)
+    if not is_system_or_root(acting_user) and account.account_type in ADMIN_TYPES:
+        raise PermissionDenied("Only a root admin may add users to admin accounts.")
     _check_username(fields.get("username", ""))
     user = User(account=account, **fields)
     if not password:

@@ -159,3 +159,20 @@ class TestAccountLifecycle:
         assert response.data["usage"]["cpu"] == 2
         assert response.data["limits"]["user_vm"] == -1
         assert client.get(self.url(other_tenant.account, "usage")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_domain_admin_cannot_touch_admin_accounts_in_its_subtree(api_client, domain_admin):
+    admin_account = AccountFactory(
+        domain=domain_admin.account.domain,
+        account_type=1,
+        role=Role.objects.get(name="Root Admin"),
+    )
+    admin_user = UserFactory(account=admin_account)
+    client = api_client(domain_admin)
+    disable = reverse("api:account-disable", kwargs={"pk": admin_account.pk})
+    assert client.post(disable).status_code == 403
+    reset = reverse("api:user-password", kwargs={"pk": admin_user.pk})
+    assert client.post(reset, {"new_password": "Correct-horse-42"}).status_code == 403
+    admin_account.refresh_from_db()
+    assert admin_account.state == "enabled"
