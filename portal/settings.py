@@ -210,6 +210,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # A running job whose heartbeat is older than this is failed by the sweeper.
 JOB_STALE_AFTER_SECONDS = int(os.environ.get("JOB_STALE_AFTER_SECONDS", "600"))
+# A job still pending after this long is sent to the broker again (it was lost or never sent).
+JOB_REQUEUE_AFTER_SECONDS = int(os.environ.get("JOB_REQUEUE_AFTER_SECONDS", "60"))
 
 PORTAL_ADMIN_PASSWORD = os.environ.get("PORTAL_ADMIN_PASSWORD", "")
 

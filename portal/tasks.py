@@ -37,7 +37,9 @@ def run_job(job_id: int) -> str:
 
 @shared_task(name="portal.tasks.sweep_stale_jobs")
 def sweep_stale_jobs() -> int:
-    """Periodic: fail jobs whose worker died (no heartbeat for JOB_STALE_AFTER_SECONDS)."""
+    """Periodic: fail jobs whose worker died (no heartbeat for JOB_STALE_AFTER_SECONDS) and
+    re-send jobs the broker lost (pending for JOB_REQUEUE_AFTER_SECONDS)."""
+    jobs.requeue_pending_jobs(settings.JOB_REQUEUE_AFTER_SECONDS)
     return jobs.fail_stale_jobs(settings.JOB_STALE_AFTER_SECONDS)
 
 

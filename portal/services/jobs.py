@@ -6,6 +6,7 @@ A job handler is a function ``handler(job, report)`` registered under a command 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 from portal.choices import JobStatus
 from portal.models import AsyncJob
 
+log = logging.getLogger(__name__)
 JobHandler = Callable[[AsyncJob, Callable[[int, str], None]], Any]
 _HANDLERS: dict[str, JobHandler] = {}
 
@@ -63,11 +65,26 @@ def create_job(
 
 
 def enqueue(job: AsyncJob) -> None:
-    """Send the job to a worker. Imported lazily so services stay importable without Celery."""
+    """Send the job to a worker. The job row is the source of truth: if the broker is down
+    the job stays pending and :func:`requeue_pending_jobs` sends it again later."""
     from portal.tasks import run_job
 
-    result = run_job.delay(job.pk)
+    try:
+        result = run_job.delay(job.pk)
+    except Exception as exc:  # broker unreachable: never fail the request that accepted it
+        log.warning("could not enqueue job %s (%s); the sweeper will retry", job.pk, exc)
+        return
     AsyncJob.objects.filter(pk=job.pk, task_id="").update(task_id=result.id or "")
+
+
+def requeue_pending_jobs(older_than_seconds: int) -> int:
+    """Send again jobs still pending after ``older_than_seconds`` (lost by the broker or
+    never sent). Running a job twice is harmless: only one worker can claim it."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    pending = list(AsyncJob.objects.filter(status=JobStatus.PENDING, created__lt=cutoff)[:1000])
+    for job in pending:
+        enqueue(job)
+    return len(pending)
 
 
 def report_progress(job: AsyncJob, percent: int, message: str) -> None:

@@ -118,3 +118,34 @@ def test_event_api_filters_and_scopes(api_client, root_admin, tenant):
     admin = api_client(root_admin)
     found = admin.get(reverse("api:event-list"), {"event_type": "ZONE.CREATE"}).data["results"]
     assert [e["description"] for e in found] == ["zone"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_broker_down_keeps_the_job_pending_and_the_sweeper_resends_it(
+    tenant, settings, monkeypatch
+):
+    from portal import tasks
+
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:9/0"
+    calls = []
+
+    def broker_down(job_id):
+        calls.append(job_id)
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.run_job, "delay", broker_down)
+    job = jobs.create_job("ping", acting_user=tenant)  # commits: enqueue fails quietly
+    assert calls == [job.pk]
+    assert AsyncJob.objects.get(pk=job.pk).status == "pending"
+    AsyncJob.objects.filter(pk=job.pk).update(
+        created=timezone.now() - timezone.timedelta(minutes=5)
+    )
+    sent = []
+    monkeypatch.setattr(tasks.run_job, "delay", lambda job_id: sent.append(job_id) or _Result())
+    settings.JOB_REQUEUE_AFTER_SECONDS = 60
+    sweep_stale_jobs()
+    assert sent == [job.pk]
+
+
+class _Result:
+    id = "task-1"
