@@ -1,0 +1,110 @@
+"""smbd with a private config on 127.0.0.1:445 (state under var/lab/samba)."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from tests.lab.procs import read_pid, run, stop_pid
+
+USER, PASSWORD = "smbtest", "Test-Pass1!"
+SHARES = ("primary", "secondary")
+CONF = """[global]
+  server role = standalone server
+  workgroup = TESTLAB
+  netbios name = TESTSMB
+  interfaces = lo 127.0.0.1
+  bind interfaces only = yes
+  smb ports = {port}
+  disable netbios = yes
+  server min protocol = SMB2_10
+  map to guest = never
+  passdb backend = tdbsam:{d}/private/passdb.tdb
+  private dir = {d}/private
+  lock directory = {d}/lock
+  state directory = {d}/state
+  cache directory = {d}/cache
+  pid directory = {d}/pid
+  ncalrpc dir = {d}/ncalrpc
+  log file = {d}/log/log.%m
+  load printers = no
+  printing = bsd
+  printcap name = /dev/null
+  disable spoolss = yes
+  server signing = auto
+"""
+SHARE = """[{name}]
+  path = {path}
+  read only = no
+  valid users = {user}
+"""
+
+
+def samba_missing() -> str:
+    """Why Samba tests cannot run here ('' if they can)."""
+    for prog in ("smbd", "smbpasswd"):
+        if not (shutil.which(prog) or shutil.which(prog, path="/usr/sbin:/usr/bin")):
+            return f"Samba is not installed ({prog} missing; apt-get install samba)"
+    if os.geteuid() != 0:
+        return "Samba tests need root (port 445, useradd)"
+    return ""
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class SambaServer:
+    """Start/stop one smbd by PID; share directories are ``share_dir(name)``."""
+
+    def __init__(self, root: Path, port: int = 445) -> None:
+        self.root, self.port = root, port
+        self.conf = root / "smb.conf"
+        self.pidfile = root / "pid" / "smbd.pid"
+        self.user, self.password = USER, PASSWORD
+
+    def share_dir(self, name: str) -> Path:
+        return self.root / "shares" / name
+
+    def unc(self, name: str) -> str:
+        return f"\\\\127.0.0.1\\{name}"
+
+    def start(self) -> None:
+        smbd = shutil.which("smbd") or "/usr/sbin/smbd"
+        for sub in ("private", "lock", "state", "cache", "pid", "log", "ncalrpc"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        try:
+            pwd.getpwnam(USER)
+        except KeyError:
+            run(["useradd", "-M", "-s", "/usr/sbin/nologin", USER])
+        text = CONF.format(port=self.port, d=self.root)
+        for name in SHARES:
+            path = self.share_dir(name)
+            path.mkdir(parents=True, exist_ok=True)
+            shutil.chown(path, USER)
+            text += SHARE.format(name=name, path=path, user=USER)
+        self.conf.write_text(text)
+        if read_pid(self.pidfile):
+            return  # already running from an earlier session
+        if _port_open(self.port):
+            raise RuntimeError(f"port {self.port} is taken by another server")
+        run(
+            ["smbpasswd", "-c", str(self.conf), "-s", "-a", USER],
+            input=f"{PASSWORD}\n{PASSWORD}\n".encode(),
+        )
+        subprocess.run([smbd, "-D", "-s", str(self.conf)], check=True, timeout=30)
+        deadline = time.monotonic() + 20
+        while not _port_open(self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError("smbd did not start listening")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        stop_pid(self.pidfile)
