@@ -1,0 +1,1 @@
+"""CloudStack-compatible API at /client/api."""
