@@ -129,12 +129,11 @@ class KvmStorage:
             vol.delete(0)
         return c.VolumeAnswer(pool=cmd.pool, volume=cmd.volume)
 
-    def _open_source(self, source: str) -> Any:
-        """Open a template source: file:// URL or path inside ``template_roots``, or http(s)."""
+    def _check_source(self, source: str) -> str | Path:
+        """Validate a template source: http(s) URL, or file:// / path inside template_roots."""
         parts = urlsplit(source)
         if parts.scheme in ("http", "https"):
-            timeout = float(self.options.get("download_timeout_s", 60))
-            return urllib.request.urlopen(source, timeout=timeout)  # noqa: S310 - scheme checked
+            return source
         if parts.scheme not in ("", "file"):
             raise StorageError(f"unsupported template source scheme {parts.scheme!r}")
         path = Path(unquote(parts.path) if parts.scheme else source).resolve()
@@ -143,9 +142,16 @@ class KvmStorage:
             raise StorageError(f"{path} is outside the configured template_roots")
         if not path.is_file():
             raise VolumeNotFound(f"template source {path} does not exist")
-        return open(path, "rb")  # noqa: SIM115 - closed by the caller
+        return path
+
+    def _open_source(self, source: str | Path) -> Any:
+        if isinstance(source, Path):
+            return open(source, "rb")  # noqa: SIM115 - closed by the caller
+        timeout = float(self.options.get("download_timeout_s", 60))
+        return urllib.request.urlopen(source, timeout=timeout)  # noqa: S310 - scheme checked
 
     def copy_template(self, cmd: c.CopyTemplateCommand) -> c.VolumeAnswer:
+        source = self._check_source(cmd.source)
         pool = self._pool(cmd.pool)
         existing = self._volume(pool, cmd.volume)
         if existing is not None:
@@ -159,7 +165,7 @@ class KvmStorage:
         partial = final + ".part"
         digest = hashlib.sha256()
         try:
-            with self._open_source(cmd.source) as src, open(partial, "wb") as dst:
+            with self._open_source(source) as src, open(partial, "wb") as dst:
                 while chunk := src.read(CHUNK):
                     digest.update(chunk)
                     dst.write(chunk)
