@@ -5,9 +5,11 @@ configured like the portal (Django settings, ``CELERY_`` namespace) but pointed 
 broker, for sending tasks and receiving the worker's events.
 
 The worker is a separate process, so it cannot see an in-memory SQLite test database. It
-uses Django's test database when that is reachable from another process (PostgreSQL in
-``make test``'s second pass); otherwise it gets a scratch ``PORTAL_VAR_DIR`` and its own
-SQLite file, fine for tasks that do not touch the database.
+uses Django's test database when another process can open it: PostgreSQL (``make test``'s
+second pass) or SQLite with a file ``DATABASES["default"]["TEST"]["NAME"]``. Otherwise it
+gets a scratch ``PORTAL_VAR_DIR`` with its own SQLite file, fine for tasks that do not
+touch the database. Tests whose tasks use the database need ``django_db(transaction=True)``
+so that their rows are committed.
 """
 
 import os
@@ -35,31 +37,38 @@ class Worker:
         return log_tail(self.log)
 
 
-def _worker_database_url() -> str | None:
+def _shared_test_database_url(request) -> str | None:
+    """URL of Django's test database if another process can open it (set up first)."""
     from django.db import connection
 
     s = connection.settings_dict
     if connection.vendor == "postgresql":
+        request.getfixturevalue("django_db_setup")
         return dsn(s["USER"], s["PASSWORD"], s["HOST"] or "127.0.0.1", s["PORT"] or 5432, s["NAME"])
+    if connection.vendor == "sqlite" and s.get("TEST", {}).get("NAME"):
+        request.getfixturevalue("django_db_setup")
+        if not connection.is_in_memory_db():
+            return f"sqlite:///{s['NAME']}"
     return None
 
 
 @pytest.fixture(scope="session")
 def celery_worker_process(request, redis_url, tmp_path_factory):
     from celery import Celery
-    from django.db import connection
+    from django.conf import settings
 
-    if connection.vendor == "postgresql":
-        request.getfixturevalue("django_db_setup")
+    database_url = _shared_test_database_url(request)
     workdir = tmp_path_factory.mktemp("celery")
     log = workdir / "worker.log"
     env = {
         **os.environ,
         "CELERY_BROKER_URL": redis_url,
         "PORTAL_VAR_DIR": str(workdir / "var"),
+        # same keys as this process: secrets encrypted by a test decrypt in a task
+        "SECRET_KEY": settings.SECRET_KEY,
+        "FIELD_ENCRYPTION_KEY": settings.FIELD_ENCRYPTION_KEY,
         "PYTHONUNBUFFERED": "1",
     }
-    database_url = _worker_database_url()
     if database_url:
         env["DATABASE_URL"] = database_url
     else:
