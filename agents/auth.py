@@ -82,9 +82,9 @@ class Verifier:
         expected = sign(self._secret, method, path, timestamp, nonce, body)
         if not hmac.compare_digest(expected.encode(), signature.encode()):
             raise AuthError("bad signature")
-        self._remember(nonce, now)
+        self._remember(nonce, now, int(timestamp) + self._max_skew + 1)
 
-    def _remember(self, nonce: str, now: float) -> None:
+    def _remember(self, nonce: str, now: float, expiry_at: float) -> None:
         with self._lock:
             if now - self._last_prune > 30:
                 self._nonces = {n: t for n, t in self._nonces.items() if t > now}
@@ -92,4 +92,4 @@ class Verifier:
             expiry = self._nonces.get(nonce)
             if expiry is not None and expiry > now:
                 raise AuthError("nonce already used (replay)")
-            self._nonces[nonce] = now + 2 * self._max_skew
+            self._nonces[nonce] = expiry_at  # after this the timestamp check refuses it

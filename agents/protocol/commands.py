@@ -150,6 +150,11 @@ class StopVmCommand(_VmNamed, Command):
     forced: bool = False
     timeout_s: int = 60
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0 <= self.timeout_s <= 600:
+            raise ValueError("timeout_s must be between 0 and 600")
+
 
 @command
 @dataclass

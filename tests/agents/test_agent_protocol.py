@@ -158,6 +158,8 @@ MALFORMED = {
                      "invalid_command"),
     "int for bool": (body(command="stop_vm", args={"vm_name": "a", "forced": 1}),
                      "invalid_command"),
+    "stop timeout too long": (body(command="stop_vm", args={"vm_name": "a", "timeout_s": 10**6}),
+                              "invalid_command"),
     "path in vm name": (body(command="stop_vm", args={"vm_name": "../../etc"}), "invalid_command"),
     "bad mac": (body(command="start_vm", args={"vm": {**VM_ARGS, "nics": [
         {"device_id": 0, "mac": "zz"}]}}), "invalid_command"),

@@ -64,8 +64,13 @@ class Connection:
                 except libvirt.libvirtError:
                     pass
             with mapped_errors(f"connect {self.uri}"):
-                self._conn = libvirt.open(self.uri)
-            return self._conn
+                conn = libvirt.open(self.uri)
+            if not self.uri.startswith("test:"):
+                # a dead or hung daemon fails calls after ~5 s x 3 probes instead of never
+                with contextlib.suppress(libvirt.libvirtError):
+                    conn.setKeepAlive(5, 3)
+            self._conn = conn
+            return conn
 
     def close(self) -> None:
         """Close the connection if open."""
