@@ -45,8 +45,11 @@ def lock_free_rows(queryset):
     """``select_for_update(skip_locked=True)`` where the database supports it (PostgreSQL);
     SQLite serialises writers anyway, so the plain queryset is used there. Callers still
     claim the row with a conditional UPDATE (compare-and-swap), which is safe on both."""
-    if connection.features.has_select_for_update_skip_locked:
-        return queryset.select_for_update(skip_locked=True)
+    features = connection.features
+    if features.has_select_for_update_skip_locked:
+        # Lock only the candidate rows, not the (possibly outer-joined) rows of the filter.
+        of = ("self",) if features.has_select_for_update_of else ()
+        return queryset.select_for_update(skip_locked=True, of=of)
     return queryset
 
 

@@ -47,6 +47,7 @@ class TestIPAddressList:
             mine.pk
         ]
         assert len(ids(client.get(reverse(IPS), {"zone": free.zone_id}))) == 2
+        assert ids(client.get(reverse(IPS), {"q": mine.address})) == [mine.pk]
 
     def test_domain_admin_sees_its_subtree(self, api_client, domain_admin, tenant):
         inside = UserFactory(account=AccountFactory(domain=domain_admin.account.domain))
