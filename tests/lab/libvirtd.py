@@ -5,6 +5,7 @@ from __future__ import annotations
 import grp
 import os
 import shutil
+import socket
 import stat
 import subprocess
 import time
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.lab import LAB_DIR
-from tests.lab.procs import read_pid, stop_pid
+from tests.lab.procs import stop_pid
 
 URI = "qemu:///system"
 
@@ -25,6 +26,17 @@ def _ready() -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     return proc.returncode == 0
+
+
+def _socket_alive(path: str) -> bool:
+    """True if something accepts connections on the unix socket (a stale file does not)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(2)
+        try:
+            sock.connect(path)
+        except OSError:
+            return False
+    return True
 
 
 def missing_binaries() -> list[str]:
@@ -73,9 +85,7 @@ def start_libvirtd(lab: Path = LAB_DIR, timeout: float = 90) -> LibvirtDaemons:
     run_dir.mkdir(parents=True, exist_ok=True)
     logd_pid, libvirtd_pid = run_dir / "virtlogd.pid", run_dir / "libvirtd.pid"
     owned: list[Path] = []
-    if Path("/run/libvirt/virtlogd-sock").exists() or read_pid(logd_pid):
-        pass
-    else:
+    if not _socket_alive("/run/libvirt/virtlogd-sock"):
         subprocess.run(["/usr/sbin/virtlogd", "-d", "-p", str(logd_pid)], check=True, timeout=30)
         owned.append(logd_pid)
     if not _ready():
