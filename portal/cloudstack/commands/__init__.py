@@ -1,0 +1,11 @@
+"""Every ``/client/api`` command, by area; importing this package registers them all."""
+
+from portal.cloudstack.commands import (  # noqa: F401
+    discovery,
+    infra,
+    jobs,
+    offerings,
+    storage,
+    templates,
+    vms,
+)

@@ -1,0 +1,166 @@
+"""The command registry: every ``/client/api`` command declares its parameters, its
+response shape and its handler; ``listApis`` is generated from here.
+
+A handler takes a :class:`~portal.cloudstack.context.Context` and returns the dict that goes
+under ``<command>response``. Commands absent from the registry do not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Param:
+    """A command argument as ``listApis`` describes it."""
+
+    name: str
+    type: str = "string"  # boolean, date, integer, long, list, map, string, uuid, short
+    required: bool = False
+    description: str = ""
+    length: int = 255
+    related: str = ""
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description or self.name,
+            "type": self.type,
+            "length": self.length,
+            "required": self.required,
+            "related": self.related,
+            "since": "4.0.0",
+        }
+
+
+@dataclass(frozen=True)
+class Field:
+    """A response field (``nested`` for collections of objects)."""
+
+    name: str
+    type: str = "string"
+    description: str = ""
+    nested: tuple[Field, ...] = ()
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description or self.name,
+            "type": self.type,
+        }
+        if self.nested:
+            out["response"] = [f.describe() for f in self.nested]
+        return out
+
+
+@dataclass
+class Shape:
+    """How one kind of object is answered: its key and fields, and the renderer."""
+
+    key: str
+    fields: tuple[Field, ...]
+    render: Callable[..., dict[str, Any]]
+
+
+@dataclass
+class Command:
+    name: str
+    description: str
+    handler: Callable[..., dict[str, Any]]
+    params: list[Param] = field(default_factory=list)
+    isasync: bool = False
+    shape: Shape | None = None
+    response_name: str = ""
+    is_list: bool = False
+
+    @property
+    def response_key(self) -> str:
+        return self.response_name or f"{self.name.lower()}response"
+
+    def related(self) -> str:
+        if self.shape is None:
+            return ""
+        return ",".join(
+            sorted(
+                c.name
+                for c in REGISTRY.values()
+                if c.shape is not None and c.shape.key == self.shape.key and c.name != self.name
+            )
+        )
+
+    def describe(self) -> dict[str, Any]:
+        response = list(self.shape.fields) if self.shape else [Field("success", "boolean")]
+        if self.isasync:
+            response += [Field("jobid", "string", "the ID of the latest async job acting on this object"),
+                         Field("jobstatus", "integer", "the current status of the latest async job acting on this object")]
+        return {
+            "name": self.name,
+            "description": self.description,
+            "since": "4.0.0",
+            "isasync": self.isasync,
+            "related": self.related(),
+            "params": [p.describe() for p in self.params],
+            "response": [f.describe() for f in response],
+        }
+
+
+REGISTRY: dict[str, Command] = {}
+_BY_LOWER: dict[str, Command] = {}
+
+LIST_PARAMS = [
+    Param("keyword", description="List by keyword"),
+    Param("page", "integer", description="the page number (1-based), with pagesize"),
+    Param("pagesize", "integer", description="the number of items per page (max 500)"),
+]
+OWNER_PARAMS = [
+    Param("account", description="list resources by account; must be used with domainid"),
+    Param("domainid", "uuid", description="list only resources of this domain", related="listDomains"),
+    Param("isrecursive", "boolean", description="with domainid: include subdomains"),
+    Param("listall", "boolean", description="list all resources the caller may see, not only its own"),
+    Param("projectid", "uuid", description="list a project's resources (-1: all projects)", related="listProjects"),
+]
+
+
+def command(
+    name: str,
+    description: str,
+    *,
+    params: list[Param] | None = None,
+    shape: Shape | None = None,
+    isasync: bool = False,
+    is_list: bool = False,
+    owned: bool = False,
+    response_name: str = "",
+) -> Callable[[Callable], Callable]:
+    """Register ``handler`` as the command ``name``. List commands get keyword/page/pagesize;
+    ``owned`` lists (resources of accounts) also get account/domainid/listall/projectid."""
+
+    def register(handler: Callable) -> Callable:
+        all_params = list(params or [])
+        if is_list:
+            all_params += LIST_PARAMS
+        if owned:
+            all_params += OWNER_PARAMS
+        cmd = Command(
+            name=name,
+            description=description,
+            handler=handler,
+            params=all_params,
+            isasync=isasync,
+            shape=shape,
+            response_name=response_name,
+            is_list=is_list,
+        )
+        REGISTRY[name] = cmd
+        _BY_LOWER[name.lower()] = cmd
+        return handler
+
+    return register
+
+
+def lookup(name: str) -> Command | None:
+    """The command called ``name`` (CloudStack matches names exactly; we also accept other
+    capitalisations)."""
+    return REGISTRY.get(name) or _BY_LOWER.get(name.lower())

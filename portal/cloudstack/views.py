@@ -1,0 +1,166 @@
+"""The single ``/client/api`` endpoint: GET and POST alike, one command per request."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import prefetch_related_objects
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from portal.cloudstack import auth
+from portal.cloudstack.context import Context, split_params
+from portal.cloudstack.errors import (
+    CS_INSUFFICIENT_CAPACITY,
+    CS_INVALID_PARAMETER,
+    CS_PERMISSION_DENIED,
+    CS_RESOURCE_ALLOCATION,
+    INSUFFICIENT_CAPACITY,
+    INTERNAL_ERROR,
+    METHOD_NOT_ALLOWED,
+    NOT_AVAILABLE,
+    PARAM_ERROR,
+    UNAUTHORIZED,
+    UNSUPPORTED_ACTION,
+    ApiError,
+)
+from portal.cloudstack.registry import lookup
+
+log = logging.getLogger(__name__)
+CONTENT_TYPE = "application/json; charset=UTF-8"
+GENERIC_ERROR = "Internal error executing command, please contact your system administrator"
+
+
+def json_response(payload: dict, status: int = 200, description: str | None = None) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(payload, cls=DjangoJSONEncoder), status=status, content_type=CONTENT_TYPE
+    )
+    if description is not None:
+        response["X-Description"] = description.replace("\n", " ")[:1000]
+    return response
+
+
+def error_response(error: ApiError, key: str) -> HttpResponse:
+    if error.code == UNSUPPORTED_ACTION:
+        key = "errorresponse"
+    body = {"uuidList": [], "errorcode": error.code, "errortext": error.text}
+    if error.cserrorcode is not None:
+        body["cserrorcode"] = error.cserrorcode
+    description = error.text if error.cserrorcode is not None else None
+    return json_response({key: body}, error.code, description)
+
+
+def merged_params(request) -> dict[str, str]:
+    """Query string then form body; the first value of a name wins."""
+    raw: dict[str, str] = {}
+    for source in (request.GET, request.POST if request.method == "POST" else {}):
+        for name in source:
+            raw.setdefault(name, source.getlist(name)[0])
+    return raw
+
+
+def _validation_text(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return "; ".join(
+            f"{field}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)
+            for field, messages in exc.message_dict.items()
+        )
+    return " ".join(exc.messages)
+
+
+def translate(exc: Exception, user) -> ApiError:
+    """Service exceptions -> CloudStack error codes."""
+    from compute.planner import InsufficientCapacity as NoHost
+    from portal.services.jobs import JobError
+
+    code = getattr(exc, "error_code", None)
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, ValidationError):
+        if isinstance(code, int) and code != PARAM_ERROR:
+            return ApiError(code, _validation_text(exc), CS_RESOURCE_ALLOCATION)
+        return ApiError(PARAM_ERROR, _validation_text(exc), CS_INVALID_PARAMETER)
+    if isinstance(exc, PermissionDenied):
+        return ApiError(UNSUPPORTED_ACTION, str(exc) or NOT_AVAILABLE, CS_PERMISSION_DENIED)
+    if isinstance(exc, NoHost):
+        return ApiError(INSUFFICIENT_CAPACITY, str(exc), CS_INSUFFICIENT_CAPACITY)
+    if isinstance(exc, JobError):
+        return ApiError(exc.code, str(exc), CS_INSUFFICIENT_CAPACITY if exc.code == 533 else 9999)
+    if isinstance(exc, ObjectDoesNotExist):
+        return ApiError(PARAM_ERROR, str(exc), CS_INVALID_PARAMETER)
+    log.exception("CloudStack API command failed")
+    from portal.querysets import is_root_admin
+
+    return ApiError(INTERNAL_ERROR, str(exc) if is_root_admin(user) else GENERIC_ERROR)
+
+
+@csrf_exempt
+def api(request) -> HttpResponse:
+    """Authenticate, look the command up, check the role, run it, wrap the answer."""
+    import portal.cloudstack.commands  # noqa: F401  (registers every command)
+
+    raw = merged_params(request)
+    name = raw.get("command", "")
+    cmd = lookup(name) if name else None
+    key = cmd.response_key if cmd else (f"{name.lower()}response" if name == "login" or name == "logout" else "errorresponse")
+    if name == "login":
+        return _login(request, raw)
+    if name == "logout":
+        auth.logout(request)
+        response = json_response({"logoutresponse": {"description": "success"}})
+        response.delete_cookie(auth.SESSION_COOKIE)
+        return response
+    user = None
+    try:
+        if any(k.lower() == "apikey" for k in raw):
+            user = auth.user_from_signature(raw)
+        else:
+            user = auth.user_from_session(request, raw)
+            if user is None:
+                raise ApiError(UNAUTHORIZED, auth.BAD_SESSION, None)
+        if not name:
+            return json_response({"errorresponse": {"uuidList": [], "errorcode": 400, "errortext": "no command specified"}}, 400)
+        if cmd is None or not _allowed(user, cmd.name):
+            raise ApiError(UNSUPPORTED_ACTION, NOT_AVAILABLE)
+        plain, maps = split_params(raw)
+        for param in cmd.params:
+            if param.required and plain.get(param.name, "") == "":
+                raise ApiError(
+                    PARAM_ERROR,
+                    f"Unable to execute API command {cmd.name.lower()} due to missing parameter {param.name}",
+                )
+        ctx = Context(cmd, user, plain, maps, getattr(request, "client_ip", None))
+        if cmd.is_list:
+            payload = cmd.handler(ctx)
+        else:
+            with transaction.atomic():
+                payload = cmd.handler(ctx)
+    except Exception as exc:  # every failure becomes a CloudStack error envelope
+        return error_response(translate(exc, user), key)
+    return json_response({key: payload})
+
+
+def _allowed(user, command: str) -> bool:
+    account = getattr(user, "account", None)
+    if account is None:
+        return bool(user.is_superuser)
+    prefetch_related_objects([account.role], "rules")
+    return account.role.allows(command)
+
+
+def _login(request, raw: dict[str, str]) -> HttpResponse:
+    if request.method != "POST":
+        error = ApiError(METHOD_NOT_ALLOWED, "Please use HTTP POST to authenticate using this API")
+        return error_response(error, "loginresponse")
+    plain, _ = split_params(raw)
+    try:
+        body = auth.login(request, plain)
+    except ApiError as error:
+        return error_response(error, "loginresponse")
+    response = json_response({"loginresponse": {k: v for k, v in body.items() if v is not None}})
+    response.set_cookie(auth.SESSION_COOKIE, body["sessionkey"], httponly=True, samesite="Lax")
+    return response
