@@ -7,6 +7,16 @@ with ``-p no:django``.
 import pytest
 
 
+def pytest_configure(config):
+    """Fast password hashing in tests (production keeps Django's PBKDF2 default)."""
+    if not config.pluginmanager.hasplugin("django"):
+        return
+    from django.conf import settings
+
+    if settings.configured:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def defaults(db):
     """The rows data migrations create (roles, ROOT domain, offerings). Transactional tests

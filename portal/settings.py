@@ -191,6 +191,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"AccountStateEnum": "portal.choices.AccountState"},
 }
 
 # Celery: a private Redis under var/ by default (started by `make run`).

@@ -11,21 +11,49 @@ from portal.api.serializers_core import AsyncJobSerializer, EventSerializer
 from portal.filtersets import AsyncJobFilterSet, EventFilterSet
 from portal.models import AsyncJob, Event
 
+SECTIONS = [
+    "job",
+    "event",
+    "domain",
+    "account",
+    "user",
+    "project",
+    "role",
+    "apikey",
+    "resourcelimit",
+    "zone",
+    "pod",
+    "cluster",
+    "host",
+    "serviceoffering",
+    "sshkeypair",
+    "instance",
+    "storagepool",
+    "imagestore",
+    "diskoffering",
+    "ostype",
+    "template",
+    "volume",
+    "physicalnetwork",
+    "traffictype",
+    "networkoffering",
+    "network",
+    "publiciprange",
+    "ipaddress",
+    "nic",
+    "guestvlan",
+]
+
 
 class ApiRootView(APIView):
     """Entry point listing the API's sections."""
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        return Response(
-            {
-                "jobs": reverse("api:job-list", request=request),
-                "events": reverse("api:event-list", request=request),
-                "zones": reverse("api:zone-list", request=request),
-                "schema": reverse("schema", request=request),
-                "docs": reverse("api-docs", request=request),
-            }
-        )
+        links = {name: reverse(f"api:{name}-list", request=request) for name in SECTIONS}
+        links["schema"] = reverse("schema", request=request)
+        links["docs"] = reverse("api-docs", request=request)
+        return Response(links)
 
 
 class AsyncJobViewSet(viewsets.ReadOnlyModelViewSet):

@@ -17,3 +17,10 @@ def test_api_docs_use_local_assets(client, tenant):
     body = response.content.decode()
     assert "cdn.jsdelivr" not in body and "/static/drf_spectacular_sidecar/" in body
     assert client.get("/api/schema/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_api_root_links_every_section(api_client, tenant):
+    response = api_client(tenant).get("/api/")
+    assert response.status_code == 200
+    assert {"zone", "instance", "network", "job", "schema", "docs"} <= response.data.keys()
