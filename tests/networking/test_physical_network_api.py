@@ -53,6 +53,14 @@ class TestPhysicalNetworkAPI(InfrastructureAPITests):
             ({**base, "isolation_method": "GRE"}, "isolation_method"),
         ]
 
+    def test_invalid_input_writes_no_vlan_rows(self, api_client, root_admin):
+        cases = self.invalid_data(root_admin)
+        before = GuestVlan.objects.count()
+        client = api_client(root_admin)
+        for data, _field in cases:
+            assert client.post(reverse(LIST), data, format="json").status_code == 400
+        assert GuestVlan.objects.count() == before
+
 
 @pytest.mark.django_db
 class TestGuestVlanPool:
