@@ -10,13 +10,29 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.api.serializers import PortalModelSerializer
-from portal.choices import ResourceType
+from portal.choices import AccountState, ResourceType
 from portal.models import Account, ApiKeyPair, Domain, Project, ResourceLimit, Role, RolePermission
 
 User = get_user_model()
 
 
+@extend_schema_field(
+    {"type": "string", "enum": AccountState.values, "description": "Account state"},
+    component_name="AccountStateEnum",
+)
+class AccountStateField(serializers.ChoiceField):
+    """Read-only state of a domain, account or user (changed by the lifecycle verbs).
+
+    Its own schema component: the field name ``state`` is shared by many choice sets.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(choices=AccountState.choices, **kwargs)
+
+
 class DomainSerializer(PortalModelSerializer):
+    state = AccountStateField()
     level = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -43,6 +59,8 @@ class DomainSerializer(PortalModelSerializer):
 
 class AccountSerializer(PortalModelSerializer):
     """An account; ``username``/``password``/``email`` on create also make its first user."""
+
+    state = AccountStateField()
 
     username = serializers.CharField(write_only=True, required=False, max_length=150)
     password = serializers.CharField(
@@ -90,6 +108,7 @@ class AccountUsageSerializer(serializers.Serializer):
 
 
 class UserSerializer(PortalModelSerializer):
+    state = AccountStateField()
     password = serializers.CharField(
         write_only=True, required=False, style={"input_type": "password"}, trim_whitespace=False
     )
