@@ -130,10 +130,14 @@ def check_limit(account: Account, resource_type: str, requested: int = 1) -> Non
     """Raise :class:`ResourceLimitExceeded` if ``account`` may not take ``requested`` more
     of ``resource_type`` (its own limit, then its domain's and every ancestor's).
 
-    Root admin accounts are never limited. Call it inside the transaction that allocates.
+    Root admin accounts are never limited. Call it inside the transaction that allocates:
+    the account row is then locked, so two concurrent deploys cannot both pass the check.
     """
     if requested <= 0 or account.account_type == AccountType.ADMIN:
         return
+    if transaction.get_connection().in_atomic_block:
+        # Serialise concurrent allocations of one account until the caller commits.
+        Account.objects.select_for_update().filter(pk=account.pk).first()
     own = ResourceLimit.objects.filter(account=account, resource_type=resource_type).first()
     if own is not None and own.max != -1:
         used = account_usage(account).get(resource_type, 0)

@@ -191,6 +191,17 @@ class TestCheckLimit:
         ResourceLimitFactory(account=root_admin.account, resource_type="user_vm", max=0)
         check_limit(root_admin.account, "user_vm", 5)
 
+    def test_inside_the_allocating_transaction(self):
+        from django.db import transaction
+
+        account = AccountFactory()
+        ResourceLimitFactory(account=account, resource_type="volume", max=1)
+        with transaction.atomic():
+            check_limit(account, "volume", 1)
+            VolumeFactory(account=account)
+            with pytest.raises(ResourceLimitExceeded):
+                check_limit(account, "volume", 1)
+
     def test_is_a_validation_error_for_the_api(self):
         from django.core.exceptions import ValidationError
 
