@@ -52,14 +52,25 @@ class AgentClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _request(self, method: str, endpoint: str, body: bytes = b"") -> Any:
+    def _request(
+        self,
+        method: str,
+        endpoint: str,
+        body: bytes = b"",
+        timeout: float | tuple[float, float] | None = None,
+    ) -> Any:
         path = f"{self._prefix}/{endpoint}"
         headers = signed_headers(self._secret, method, path, body)
         headers["Content-Type"] = "application/json"
         url = self.base_url[: len(self.base_url) - len(urlsplit(self.base_url).path)] + path
         try:
             resp = self._session.request(
-                method, url, data=body, headers=headers, timeout=self.timeout, verify=self.verify
+                method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=timeout or self.timeout,
+                verify=self.verify,
             )
         except requests.RequestException as exc:
             raise AgentUnreachable(f"{self.base_url}: {exc}") from exc
@@ -82,14 +93,23 @@ class AgentClient:
         """``GET /v1/health``: agent version, protocol and resource kind."""
         return self._request("GET", "health")
 
+    def _timeout_for(self, cmds: list[Command]) -> float | tuple[float, float]:
+        """Read timeout long enough for commands that wait on purpose (``timeout_s``)."""
+        waits = sum(int(getattr(cmd, "timeout_s", 0)) for cmd in cmds)
+        if not waits:
+            return self.timeout
+        connect, read = self.timeout if isinstance(self.timeout, tuple) else (self.timeout,) * 2
+        return connect, max(read, waits + 30.0)
+
     def send(self, cmd: Command) -> Answer:
         """Send one command and return its typed answer (``result`` may be false)."""
-        data = self._request("POST", "commands", encode_request([cmd]))
+        data = self._request("POST", "commands", encode_request([cmd]), self._timeout_for([cmd]))
         return self._decode(data, cmd.name)
 
     def send_batch(self, cmds: list[Command]) -> list[Answer]:
         """Send several commands in one request; answers come back in order."""
-        data = self._request("POST", "commands", encode_request(cmds, batch=True))
+        body = encode_request(cmds, batch=True)
+        data = self._request("POST", "commands", body, self._timeout_for(cmds))
         answers = data.get("answers")
         if not isinstance(answers, list) or len(answers) != len(cmds):
             raise AgentCommandError("bad_answer", json.dumps(data)[:200], 200)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
 import subprocess
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,6 +22,26 @@ from agents.resources.kvm.bridges import delete_bridge
 pytestmark = pytest.mark.libvirt
 
 MIB = 1024 * 1024
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@contextlib.contextmanager
+def serve_directory(path: Path) -> Iterator[str]:
+    """A static HTTP server for ``path`` on 127.0.0.1 (stands in for an HTTP template store)."""
+    handler = functools.partial(_QuietHandler, directory=str(path))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def wait_for(path: Path, text: str, timeout: float) -> float:
@@ -67,6 +93,20 @@ def test_vm_lifecycle_through_http(
         )
         assert copied.result, copied.details
         assert copied.size_bytes == 32 * MIB and Path(copied.path).parent == pool_dir
+
+        with serve_directory(secondary) as base_url:
+            digest = hashlib.sha256(template.read_bytes()).hexdigest()
+            url = f"{base_url}/{template.name}"
+            bad = client.send(c.CopyTemplateCommand(source=url, pool=pool_name, volume="tmpl-http",
+                                                    sha256="0" * 64))  # fmt: skip
+            assert (bad.result, bad.error) == (False, "storage_error")
+            assert sorted(p.name for p in pool_dir.iterdir()) == ["tmpl-201"]  # no .part left
+            good = c.CopyTemplateCommand(
+                source=url, pool=pool_name, volume="tmpl-http", sha256=digest
+            )
+            http = client.send(good)
+            assert http.result, http.details
+            assert (pool_dir / "tmpl-http").read_bytes() == template.read_bytes()
 
         root = client.send(
             c.CreateVolumeCommand(
@@ -125,12 +165,12 @@ def test_vm_lifecycle_through_http(
         assert not missing.result and missing.error == "vm_not_found"
         assert client.send(c.DestroyVmCommand(vm_name=vm_name)).result
 
-        for vol in ("root-42", "data-43", "tmpl-201"):
+        for vol in ("root-42", "data-43", "tmpl-201", "tmpl-http"):
             assert client.send(c.DeleteVolumeCommand(pool=pool_name, volume=vol)).result
         assert sorted(p.name for p in pool_dir.iterdir()) == []
     finally:
         client.send(c.DestroyVmCommand(vm_name=vm_name))
-        for vol in ("root-42", "data-43", "tmpl-201"):
+        for vol in ("root-42", "data-43", "tmpl-201", "tmpl-http"):
             client.send(c.DeleteVolumeCommand(pool=pool_name, volume=vol))
         client.send(c.ModifyStoragePoolCommand(pool=PoolSpec(name=pool_name), add=False))
         delete_bridge(f"brci{vlan}")

@@ -171,6 +171,15 @@ def test_client_errors_are_typed(agent_server, client_for):
     assert info.value.status == 404 and info.value.error == "not_found"
 
 
+def test_client_read_timeout_covers_deliberate_waits():
+    client = AgentClient("http://127.0.0.1:9", SECRET, timeout=(2, 10))
+    assert client._timeout_for([c.PingCommand()]) == (2, 10)
+    assert client._timeout_for([c.StopVmCommand(vm_name="a", timeout_s=300)]) == (2, 330)
+    assert AgentClient("http://x", SECRET, timeout=5)._timeout_for(
+        [c.StopVmCommand(vm_name="a", timeout_s=1)]
+    ) == (5, 31)
+
+
 def _self_signed(tmp_path):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
