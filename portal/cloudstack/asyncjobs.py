@@ -20,7 +20,12 @@ COMPLETED = "cloudstack.completed"
 # resource type -> (queryset factory, shape, CloudStack instance type)
 RESULTS: dict[str, tuple[Callable[[], Any], Shape, str]] = {}
 SUCCESS_COMMANDS = {"vm.expunge"}
-JOB_STATUS = {JobStatus.PENDING: 0, JobStatus.RUNNING: 0, JobStatus.SUCCEEDED: 1, JobStatus.FAILED: 2}
+JOB_STATUS = {
+    JobStatus.PENDING: 0,
+    JobStatus.RUNNING: 0,
+    JobStatus.SUCCEEDED: 1,
+    JobStatus.FAILED: 2,
+}
 CMD_NAMES = {
     "vm.deploy": "org.apache.cloudstack.api.command.user.vm.DeployVMCmd",
     "vm.start": "org.apache.cloudstack.api.command.user.vm.StartVMCmd",
@@ -32,7 +37,9 @@ CMD_NAMES = {
 }
 
 
-def register_result(resource_type: str, queryset: Callable[[], Any], shape: Shape, instance_type: str):
+def register_result(
+    resource_type: str, queryset: Callable[[], Any], shape: Shape, instance_type: str
+):
     RESULTS[resource_type] = (queryset, shape, instance_type)
 
 

@@ -89,7 +89,11 @@ def login(request, params: dict[str, str]) -> dict:
         raise failure
     domain_uuid = params.get("domainid")
     if domain_uuid:
-        domain = Domain.objects.filter(uuid__iexact=domain_uuid).first() if _is_uuid(domain_uuid) else None
+        domain = (
+            Domain.objects.filter(uuid__iexact=domain_uuid).first()
+            if _is_uuid(domain_uuid)
+            else None
+        )
         if domain is None or domain.pk != user.account.domain_id:
             raise failure
     else:

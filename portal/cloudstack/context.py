@@ -36,7 +36,9 @@ def java_bool(value: str | None) -> bool:
     return value is not None and value.strip().lower() == "true"
 
 
-def split_params(raw: dict[str, str]) -> tuple[dict[str, str], dict[str, dict[int, dict[str, str]]]]:
+def split_params(
+    raw: dict[str, str],
+) -> tuple[dict[str, str], dict[str, dict[int, dict[str, str]]]]:
     """Lowercase the names; ``name[i].field=v`` becomes ``maps[name][i][field] = v``."""
     plain: dict[str, str] = {}
     maps: dict[str, dict[int, dict[str, str]]] = {}
@@ -82,7 +84,9 @@ class Context:
         try:
             return int(value)
         except ValueError as exc:
-            raise param_error(f"Unable to verify parameter {name}: '{value}' is not a number") from exc
+            raise param_error(
+                f"Unable to verify parameter {name}: '{value}' is not a number"
+            ) from exc
 
     def list(self, name: str) -> list[str]:
         value = self.str(name)
@@ -103,11 +107,15 @@ class Context:
         try:
             key = uuid.UUID(value)
         except ValueError as exc:
-            raise param_error(f"Invalid parameter {name} value={value} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.") from exc
+            raise param_error(
+                f"Invalid parameter {name} value={value} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class."
+            ) from exc
         qs = queryset if queryset is not None else model.objects.all()
         obj = qs.restrict(self.user, action).filter(uuid=key).first()
         if obj is None:
-            raise param_error(f"Unable to execute API command {self.command.name.lower()} due to invalid value. Invalid parameter {name} value={value} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.")
+            raise param_error(
+                f"Unable to execute API command {self.command.name.lower()} due to invalid value. Invalid parameter {name} value={value} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class."
+            )
         return obj
 
     # -- roles ----------------------------------------------------------------------------
@@ -147,7 +155,9 @@ class Context:
         account = self.str("account")
         if domain is not None:
             if account:
-                return qs.filter(**{f"{account_field}__domain": domain, f"{account_field}__name": account})
+                return qs.filter(
+                    **{f"{account_field}__domain": domain, f"{account_field}__name": account}
+                )
             if self.bool("isrecursive") or self.bool("listall"):
                 return qs.filter(**{f"{account_field}__domain__path__startswith": domain.path})
             return qs.filter(**{f"{account_field}__domain": domain})
@@ -169,7 +179,9 @@ class Context:
         if page is None:
             return 0, MAX_PAGE_SIZE
         if size > MAX_PAGE_SIZE:
-            raise param_error(f"Page size can't exceed max allowed page size value: {MAX_PAGE_SIZE}")
+            raise param_error(
+                f"Page size can't exceed max allowed page size value: {MAX_PAGE_SIZE}"
+            )
         if page < 1 or size < 1:
             raise param_error("page and pagesize must be positive")
         return size * (page - 1), size

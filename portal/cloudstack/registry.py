@@ -93,8 +93,14 @@ class Command:
     def describe(self) -> dict[str, Any]:
         response = list(self.shape.fields) if self.shape else [Field("success", "boolean")]
         if self.isasync:
-            response += [Field("jobid", "string", "the ID of the latest async job acting on this object"),
-                         Field("jobstatus", "integer", "the current status of the latest async job acting on this object")]
+            response += [
+                Field("jobid", "string", "the ID of the latest async job acting on this object"),
+                Field(
+                    "jobstatus",
+                    "integer",
+                    "the current status of the latest async job acting on this object",
+                ),
+            ]
         return {
             "name": self.name,
             "description": self.description,
@@ -116,10 +122,19 @@ LIST_PARAMS = [
 ]
 OWNER_PARAMS = [
     Param("account", description="list resources by account; must be used with domainid"),
-    Param("domainid", "uuid", description="list only resources of this domain", related="listDomains"),
+    Param(
+        "domainid", "uuid", description="list only resources of this domain", related="listDomains"
+    ),
     Param("isrecursive", "boolean", description="with domainid: include subdomains"),
-    Param("listall", "boolean", description="list all resources the caller may see, not only its own"),
-    Param("projectid", "uuid", description="list a project's resources (-1: all projects)", related="listProjects"),
+    Param(
+        "listall", "boolean", description="list all resources the caller may see, not only its own"
+    ),
+    Param(
+        "projectid",
+        "uuid",
+        description="list a project's resources (-1: all projects)",
+        related="listProjects",
+    ),
 ]
 
 

@@ -106,7 +106,11 @@ def api(request) -> HttpResponse:
     raw = merged_params(request)
     name = raw.get("command", "")
     cmd = lookup(name) if name else None
-    key = cmd.response_key if cmd else (f"{name.lower()}response" if name == "login" or name == "logout" else "errorresponse")
+    key = (
+        cmd.response_key
+        if cmd
+        else (f"{name.lower()}response" if name == "login" or name == "logout" else "errorresponse")
+    )
     if name == "login":
         return _login(request, raw)
     if name == "logout":
@@ -123,7 +127,16 @@ def api(request) -> HttpResponse:
             if user is None:
                 raise ApiError(UNAUTHORIZED, auth.BAD_SESSION, None)
         if not name:
-            return json_response({"errorresponse": {"uuidList": [], "errorcode": 400, "errortext": "no command specified"}}, 400)
+            return json_response(
+                {
+                    "errorresponse": {
+                        "uuidList": [],
+                        "errorcode": 400,
+                        "errortext": "no command specified",
+                    }
+                },
+                400,
+            )
         if cmd is None or not _allowed(user, cmd.name):
             raise ApiError(UNSUPPORTED_ACTION, NOT_AVAILABLE)
         plain, maps = split_params(raw)

@@ -26,8 +26,11 @@ class CloudStackClient:
     def raw(self, command: str, method: str = "get", **params):
         data = self.params(command, **params)
         if method == "post":
-            return self.client.post("/client/api", data=urlencode(data),
-                                    content_type="application/x-www-form-urlencoded")
+            return self.client.post(
+                "/client/api",
+                data=urlencode(data),
+                content_type="application/x-www-form-urlencoded",
+            )
         return self.client.get("/client/api?" + urlencode(data))
 
     def __call__(self, command: str, **params) -> dict:
@@ -75,5 +78,12 @@ def seeded(defaults):
     offering = ServiceOfferingFactory()
     disk = DiskOfferingFactory()
     template = TemplateFactory(zone=None, is_public=True, is_featured=True)
-    return {"zone": zone, "cluster": cluster, "host": host, "pool": pool,
-            "offering": offering, "disk": disk, "template": template}
+    return {
+        "zone": zone,
+        "cluster": cluster,
+        "host": host,
+        "pool": pool,
+        "offering": offering,
+        "disk": disk,
+        "template": template,
+    }

@@ -36,8 +36,12 @@ def test_example_b_v3_with_space_and_star():
 
 
 def test_example_c_tilde_strict_and_lenient():
-    params = {"command": "listVirtualMachines", "response": "json", "apiKey": API_KEY,
-              "keyword": "a~b"}
+    params = {
+        "command": "listVirtualMachines",
+        "response": "json",
+        "apiKey": API_KEY,
+        "keyword": "a~b",
+    }
     assert string_to_sign(params).endswith("&keyword=a%7eb&response=json")
     assert sign(params, SECRET) == "7hljPpYovuuqFXKL1/D8P96z4Zg="
     assert signature_matches(params, SECRET, "7hljPpYovuuqFXKL1/D8P96z4Zg=")
@@ -52,8 +56,12 @@ def test_signature_parameter_is_excluded_case_insensitively():
 
 @pytest.mark.parametrize(
     "value",
-    ["2030-01-01T00:00:00+0000", "2030-01-01T00:00:00+00:00", "2030-01-01T00:00:00Z",
-     "2030-01-01T00:00:00.123+0000"],
+    [
+        "2030-01-01T00:00:00+0000",
+        "2030-01-01T00:00:00+00:00",
+        "2030-01-01T00:00:00Z",
+        "2030-01-01T00:00:00.123+0000",
+    ],
 )
 def test_expires_formats(value):
     parsed = parse_expires(value)

@@ -4,8 +4,11 @@ from portal.cloudstack.commands import (  # noqa: F401
     discovery,
     infra,
     jobs,
+    keypairs,
+    networks,
     offerings,
     storage,
     templates,
+    tenancy,
     vms,
 )

@@ -5,7 +5,18 @@ from __future__ import annotations
 from portal.cloudstack.context import clean, cs_date
 from portal.cloudstack.registry import Field, Param, Shape
 
-__all__ = ["Field", "Param", "Shape", "clean", "cs_date", "fields", "shape", "uid", "success", "owner"]
+__all__ = [
+    "Field",
+    "Param",
+    "Shape",
+    "clean",
+    "cs_date",
+    "fields",
+    "shape",
+    "uid",
+    "success",
+    "owner",
+]
 
 
 def fields(spec: str, **types: str) -> tuple[Field, ...]:

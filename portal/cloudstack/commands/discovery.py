@@ -7,15 +7,33 @@ from portal.cloudstack.registry import REGISTRY, Field, Param, Shape, command
 
 API = Shape(
     "api",
-    (Field("name"), Field("description"), Field("isasync", "boolean"), Field("related"),
-     Field("since"), Field("params", "set"), Field("response", "set")),
+    (
+        Field("name"),
+        Field("description"),
+        Field("isasync", "boolean"),
+        Field("related"),
+        Field("since"),
+        Field("params", "set"),
+        Field("response", "set"),
+    ),
     lambda cmd, ctx: cmd.describe(),
 )
 CAPABILITY = Shape(
     "capability",
-    tuple(Field(n) for n in ("cloudstackversion", "securitygroupsenabled", "userpublictemplateenabled",
-                             "allowusercreateprojects", "dynamicrolesenabled", "apilimitinterval",
-                             "apilimitmax", "kvmsnapshotenabled", "projectinviterequired")),
+    tuple(
+        Field(n)
+        for n in (
+            "cloudstackversion",
+            "securitygroupsenabled",
+            "userpublictemplateenabled",
+            "allowusercreateprojects",
+            "dynamicrolesenabled",
+            "apilimitinterval",
+            "apilimitmax",
+            "kvmsnapshotenabled",
+            "projectinviterequired",
+        )
+    ),
     lambda _, ctx: {},
 )
 VERSION = "4.19.0.0"
@@ -26,14 +44,20 @@ def _allowed(ctx, name: str) -> bool:
     return ctx.user.is_superuser if account is None else account.role.allows(name)
 
 
-@command("listApis", "lists all available apis on the server, provided by the Api Discovery plugin",
-         params=[Param("name", description="API name")], shape=API)
+@command(
+    "listApis",
+    "lists all available apis on the server, provided by the Api Discovery plugin",
+    params=[Param("name", description="API name")],
+    shape=API,
+)
 def list_apis(ctx):
     names = sorted(REGISTRY)
     if ctx.has("name"):
         names = [n for n in names if n.lower() == ctx.str("name").lower()]
         if not names:
-            raise param_error(f"Api Discovery plugin was unable to find an api by that name or process any apis: {ctx.str('name')}")
+            raise param_error(
+                f"Api Discovery plugin was unable to find an api by that name or process any apis: {ctx.str('name')}"
+            )
     apis = [REGISTRY[n] for n in names if _allowed(ctx, n)]
     if not apis:
         return {}

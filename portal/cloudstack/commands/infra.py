@@ -56,8 +56,10 @@ ZONE_FIELDS = {
 
 def _zone_fields(ctx) -> dict:
     out = {field: ctx.str(p) for p, field in ZONE_FIELDS.items() if ctx.has(p)}
-    for p, field in (("localstorageenabled", "local_storage_enabled"),
-                     ("securitygroupenabled", "security_group_enabled")):
+    for p, field in (
+        ("localstorageenabled", "local_storage_enabled"),
+        ("securitygroupenabled", "security_group_enabled"),
+    ):
         if p in ctx.params:
             out[field] = ctx.bool(p)
     if ctx.has("allocationstate"):
@@ -68,8 +70,13 @@ def _zone_fields(ctx) -> dict:
 @command(
     "listZones",
     "Lists zones",
-    params=[Param("id", "uuid", related="listZones"), Param("name"),
-            Param("available", "boolean"), Param("networktype"), Param("showcapacities", "boolean")],
+    params=[
+        Param("id", "uuid", related="listZones"),
+        Param("name"),
+        Param("available", "boolean"),
+        Param("networktype"),
+        Param("showcapacities", "boolean"),
+    ],
     shape=ZONE,
     is_list=True,
 )
@@ -89,11 +96,19 @@ def list_zones(ctx):
 @command(
     "createZone",
     "Creates a Zone.",
-    params=[Param("name", required=True), Param("networktype", required=True),
-            Param("dns1", required=True), Param("internaldns1", required=True), Param("dns2"),
-            Param("internaldns2"), Param("guestcidraddress"), Param("domain"),
-            Param("localstorageenabled", "boolean"), Param("securitygroupenabled", "boolean"),
-            Param("allocationstate")],
+    params=[
+        Param("name", required=True),
+        Param("networktype", required=True),
+        Param("dns1", required=True),
+        Param("internaldns1", required=True),
+        Param("dns2"),
+        Param("internaldns2"),
+        Param("guestcidraddress"),
+        Param("domain"),
+        Param("localstorageenabled", "boolean"),
+        Param("securitygroupenabled", "boolean"),
+        Param("allocationstate"),
+    ],
     shape=ZONE,
 )
 def create_zone(ctx):
@@ -104,10 +119,18 @@ def create_zone(ctx):
 @command(
     "updateZone",
     "Updates a Zone.",
-    params=[Param("id", "uuid", required=True, related="listZones"), Param("name"),
-            Param("dns1"), Param("dns2"), Param("internaldns1"), Param("internaldns2"),
-            Param("guestcidraddress"), Param("domain"), Param("allocationstate"),
-            Param("localstorageenabled", "boolean")],
+    params=[
+        Param("id", "uuid", required=True, related="listZones"),
+        Param("name"),
+        Param("dns1"),
+        Param("dns2"),
+        Param("internaldns1"),
+        Param("internaldns2"),
+        Param("guestcidraddress"),
+        Param("domain"),
+        Param("allocationstate"),
+        Param("localstorageenabled", "boolean"),
+    ],
     shape=ZONE,
 )
 def update_zone(ctx):
@@ -118,7 +141,11 @@ def update_zone(ctx):
     return ctx.one(zone)
 
 
-@command("deleteZone", "Deletes a Zone.", params=[Param("id", "uuid", required=True, related="listZones")])
+@command(
+    "deleteZone",
+    "Deletes a Zone.",
+    params=[Param("id", "uuid", required=True, related="listZones")],
+)
 def delete_zone(ctx):
     zone = ctx.get(Zone, "id", action="delete", required=True)
     services.delete_zone(zone, acting_user=ctx.user, client_ip=ctx.client_ip)
@@ -143,8 +170,12 @@ def POD(pod, ctx):
 @command(
     "listPods",
     "Lists all Pods.",
-    params=[Param("id", "uuid", related="listPods"), Param("name"),
-            Param("zoneid", "uuid", related="listZones"), Param("allocationstate")],
+    params=[
+        Param("id", "uuid", related="listPods"),
+        Param("name"),
+        Param("zoneid", "uuid", related="listZones"),
+        Param("allocationstate"),
+    ],
     shape=POD,
     is_list=True,
 )
@@ -164,9 +195,15 @@ def list_pods(ctx):
 @command(
     "createPod",
     "Creates a new Pod.",
-    params=[Param("zoneid", "uuid", required=True, related="listZones"),
-            Param("name", required=True), Param("gateway"), Param("netmask"),
-            Param("startip"), Param("endip"), Param("allocationstate")],
+    params=[
+        Param("zoneid", "uuid", required=True, related="listZones"),
+        Param("name", required=True),
+        Param("gateway"),
+        Param("netmask"),
+        Param("startip"),
+        Param("endip"),
+        Param("allocationstate"),
+    ],
     shape=POD,
 )
 def create_pod(ctx):
@@ -209,9 +246,15 @@ def CLUSTER(cluster, ctx):
 @command(
     "listClusters",
     "Lists clusters.",
-    params=[Param("id", "uuid", related="listClusters"), Param("name"),
-            Param("zoneid", "uuid", related="listZones"), Param("podid", "uuid", related="listPods"),
-            Param("hypervisor"), Param("clustertype"), Param("allocationstate")],
+    params=[
+        Param("id", "uuid", related="listClusters"),
+        Param("name"),
+        Param("zoneid", "uuid", related="listZones"),
+        Param("podid", "uuid", related="listPods"),
+        Param("hypervisor"),
+        Param("clustertype"),
+        Param("allocationstate"),
+    ],
     shape=CLUSTER,
     is_list=True,
 )
@@ -242,10 +285,14 @@ def _hypervisor(value: str | None) -> str | None:
 @command(
     "addCluster",
     "Adds a new cluster",
-    params=[Param("zoneid", "uuid", required=True, related="listZones"),
-            Param("podid", "uuid", required=True, related="listPods"),
-            Param("clustername", required=True), Param("clustertype", required=True),
-            Param("hypervisor", required=True), Param("allocationstate")],
+    params=[
+        Param("zoneid", "uuid", required=True, related="listZones"),
+        Param("podid", "uuid", required=True, related="listPods"),
+        Param("clustername", required=True),
+        Param("clustertype", required=True),
+        Param("hypervisor", required=True),
+        Param("allocationstate"),
+    ],
     shape=CLUSTER,
 )
 def add_cluster(ctx):
@@ -307,10 +354,17 @@ def HOST(host, ctx):
 @command(
     "listHosts",
     "Lists hosts.",
-    params=[Param("id", "uuid", related="listHosts"), Param("name"),
-            Param("zoneid", "uuid", related="listZones"), Param("podid", "uuid", related="listPods"),
-            Param("clusterid", "uuid", related="listClusters"), Param("type"), Param("state"),
-            Param("hypervisor"), Param("resourcestate")],
+    params=[
+        Param("id", "uuid", related="listHosts"),
+        Param("name"),
+        Param("zoneid", "uuid", related="listZones"),
+        Param("podid", "uuid", related="listPods"),
+        Param("clusterid", "uuid", related="listClusters"),
+        Param("type"),
+        Param("state"),
+        Param("hypervisor"),
+        Param("resourcestate"),
+    ],
     shape=HOST,
     is_list=True,
 )
@@ -318,11 +372,20 @@ def list_hosts(ctx):
     qs = Host.objects.restrict(ctx.user, "view").select_related("zone", "pod", "cluster")
     if ctx.has("id"):
         qs = qs.filter(pk=ctx.get(Host, "id").pk)
-    for param, model, field in (("zoneid", Zone, "zone"), ("podid", Pod, "pod"), ("clusterid", Cluster, "cluster")):
+    for param, model, field in (
+        ("zoneid", Zone, "zone"),
+        ("podid", Pod, "pod"),
+        ("clusterid", Cluster, "cluster"),
+    ):
         if ctx.has(param):
             qs = qs.filter(**{field: ctx.get(model, param)})
-    for param, field in (("name", "name"), ("type", "host_type__iexact"), ("state", "status__iexact"),
-                         ("hypervisor", "hypervisor__iexact"), ("resourcestate", "resource_state__iexact")):
+    for param, field in (
+        ("name", "name"),
+        ("type", "host_type__iexact"),
+        ("state", "status__iexact"),
+        ("hypervisor", "hypervisor__iexact"),
+        ("resourcestate", "resource_state__iexact"),
+    ):
         if ctx.has(param):
             qs = qs.filter(**{field: ctx.str(param)})
     return ctx.listing(ctx.keyword(qs))
@@ -331,24 +394,41 @@ def list_hosts(ctx):
 @command(
     "addHost",
     "Adds a new host.",
-    params=[Param("zoneid", "uuid", required=True, related="listZones"),
-            Param("podid", "uuid", required=True, related="listPods"),
-            Param("url", required=True), Param("hypervisor", required=True),
-            Param("clusterid", "uuid", related="listClusters"), Param("clustername"),
-            Param("username"), Param("password"), Param("hosttags", "list")],
+    params=[
+        Param("zoneid", "uuid", required=True, related="listZones"),
+        Param("podid", "uuid", required=True, related="listPods"),
+        Param("url", required=True),
+        Param("hypervisor", required=True),
+        Param("clusterid", "uuid", related="listClusters"),
+        Param("clustername"),
+        Param("username"),
+        Param("password"),
+        Param("hosttags", "list"),
+    ],
     shape=HOST,
 )
 def add_host(ctx):
     zone, pod = ctx.get(Zone, "zoneid", required=True), ctx.get(Pod, "podid", required=True)
     cluster = ctx.get(Cluster, "clusterid")
     if cluster is None and ctx.has("clustername"):
-        cluster = Cluster.objects.restrict(ctx.user, "view").filter(pod=pod, name=ctx.str("clustername")).first()
+        cluster = (
+            Cluster.objects.restrict(ctx.user, "view")
+            .filter(pod=pod, name=ctx.str("clustername"))
+            .first()
+        )
     if cluster is None:
         from portal.cloudstack.errors import param_error
 
-        raise param_error("Either clusterid or the name of an existing cluster (clustername) is required")
-    fields = {"cluster": cluster, "zone": zone, "pod": pod, "url": ctx.str("url"),
-              "hypervisor": _hypervisor(ctx.str("hypervisor"))}
+        raise param_error(
+            "Either clusterid or the name of an existing cluster (clustername) is required"
+        )
+    fields = {
+        "cluster": cluster,
+        "zone": zone,
+        "pod": pod,
+        "url": ctx.str("url"),
+        "hypervisor": _hypervisor(ctx.str("hypervisor")),
+    }
     for p in ("username", "password"):
         if ctx.has(p):
             fields[p] = ctx.str(p)
@@ -383,7 +463,10 @@ def list_hypervisors(ctx):
     "capacity",
     "type name capacityused capacitytotal capacityallocated percentused zoneid zonename "
     "podid podname clusterid clustername",
-    type="short", capacityused="long", capacitytotal="long", capacityallocated="long",
+    type="short",
+    capacityused="long",
+    capacitytotal="long",
+    capacityallocated="long",
 )
 def CAPACITY(row, ctx):
     return row
@@ -400,7 +483,11 @@ def _capacity_rows(ctx) -> list[dict]:
     pools = StoragePool.objects.all()
     if ctx.has("zoneid"):
         zone = ctx.get(Zone, "zoneid")
-        zones, hosts, pools = zones.filter(pk=zone.pk), hosts.filter(zone=zone), pools.filter(zone=zone)
+        zones, hosts, pools = (
+            zones.filter(pk=zone.pk),
+            hosts.filter(zone=zone),
+            pools.filter(zone=zone),
+        )
     if ctx.has("podid"):
         pod = ctx.get(Pod, "podid")
         hosts, pools = hosts.filter(pod=pod), pools.filter(pod=pod)
@@ -435,16 +522,18 @@ def _capacity_rows(ctx) -> list[dict]:
         for kind, (used, total) in values.items():
             if wanted is not None and kind != wanted:
                 continue
-            rows.append({
-                "type": kind,
-                "name": CAPACITY_NAMES[kind],
-                "capacityused": used,
-                "capacityallocated": used,
-                "capacitytotal": total,
-                "percentused": f"{(100 * used / total) if total else 0:.2f}",
-                "zoneid": uid(zone),
-                "zonename": zone.name,
-            })
+            rows.append(
+                {
+                    "type": kind,
+                    "name": CAPACITY_NAMES[kind],
+                    "capacityused": used,
+                    "capacityallocated": used,
+                    "capacitytotal": total,
+                    "percentused": f"{(100 * used / total) if total else 0:.2f}",
+                    "zoneid": uid(zone),
+                    "zonename": zone.name,
+                }
+            )
     if ctx.str("sortby") == "usage":
         rows.sort(key=lambda r: -float(r["percentused"]))
     return rows
@@ -453,9 +542,14 @@ def _capacity_rows(ctx) -> list[dict]:
 @command(
     "listCapacity",
     "Lists all the system wide capacities.",
-    params=[Param("zoneid", "uuid", related="listZones"), Param("podid", "uuid", related="listPods"),
-            Param("clusterid", "uuid", related="listClusters"), Param("type", "integer"),
-            Param("fetchlatest", "boolean"), Param("sortby")],
+    params=[
+        Param("zoneid", "uuid", related="listZones"),
+        Param("podid", "uuid", related="listPods"),
+        Param("clusterid", "uuid", related="listClusters"),
+        Param("type", "integer"),
+        Param("fetchlatest", "boolean"),
+        Param("sortby"),
+    ],
     shape=CAPACITY,
     is_list=True,
 )

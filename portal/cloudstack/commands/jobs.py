@@ -14,8 +14,12 @@ from ._common import Param, clean, cs_date, fields, shape, uid
 JOB_FIELDS = fields(
     "jobid accountid account domainid userid cmd created jobstatus jobprocstatus jobresultcode "
     "jobresulttype jobresult jobinstancetype jobinstanceid completed",
-    created="date", completed="date", jobstatus="integer", jobprocstatus="integer",
-    jobresultcode="integer", jobresult="object",
+    created="date",
+    completed="date",
+    jobstatus="integer",
+    jobprocstatus="integer",
+    jobresultcode="integer",
+    jobresult="object",
 )
 ASYNC_JOB = Shape("asyncjobs", JOB_FIELDS, lambda job, ctx: render_job(job, ctx))
 
@@ -24,8 +28,11 @@ def _jobs(ctx):
     return AsyncJob.objects.restrict(ctx.user, "view").select_related("account__domain", "user")
 
 
-@command("queryAsyncJobResult", "Retrieves the current status of asynchronous job.",
-         params=[Param("jobid", "uuid", required=True, related="listAsyncJobs")])
+@command(
+    "queryAsyncJobResult",
+    "Retrieves the current status of asynchronous job.",
+    params=[Param("jobid", "uuid", required=True, related="listAsyncJobs")],
+)
 def query_async_job_result(ctx):
     job = ctx.by_uuid(AsyncJob, ctx.str("jobid", required=True), name="jobid", queryset=_jobs(ctx))
     return render_job(job, ctx)
@@ -37,46 +44,77 @@ def _since(ctx, name: str):
         return None
     parsed = parse_datetime(value.replace(" ", "T")) or parse_date(value)
     if parsed is None:
-        raise param_error(f"Unable to parse {name} value {value}; use yyyy-MM-dd or yyyy-MM-dd HH:mm:ss")
+        raise param_error(
+            f"Unable to parse {name} value {value}; use yyyy-MM-dd or yyyy-MM-dd HH:mm:ss"
+        )
     return parsed
 
 
-@command("listAsyncJobs", "Lists all pending asynchronous jobs for the account.",
-         params=[Param("startdate", "date"), Param("listall", "boolean"), Param("account"),
-                 Param("domainid", "uuid", related="listDomains"), Param("isrecursive", "boolean")],
-         shape=ASYNC_JOB, is_list=True)
+@command(
+    "listAsyncJobs",
+    "Lists all pending asynchronous jobs for the account.",
+    params=[
+        Param("startdate", "date"),
+        Param("listall", "boolean"),
+        Param("account"),
+        Param("domainid", "uuid", related="listDomains"),
+        Param("isrecursive", "boolean"),
+    ],
+    shape=ASYNC_JOB,
+    is_list=True,
+)
 def list_async_jobs(ctx):
     qs = ctx.owned(_jobs(ctx), project_field=None)
     start = _since(ctx, "startdate")
     if start is not None:
-        qs = qs.filter(created__gte=start) if hasattr(start, "hour") else qs.filter(created__date__gte=start)
+        qs = (
+            qs.filter(created__gte=start)
+            if hasattr(start, "hour")
+            else qs.filter(created__date__gte=start)
+        )
     return ctx.listing(ctx.keyword(qs, "command"))
 
 
-@shape("event", "id type level description account domainid domain created state username resourceid resourcetype",
-       created="date")
+@shape(
+    "event",
+    "id type level description account domainid domain created state username resourceid resourcetype",
+    created="date",
+)
 def EVENT(event, ctx):
     account = event.account
-    return clean({
-        "id": str(event.pk),
-        "type": event.event_type,
-        "level": event.level,
-        "description": event.description,
-        "account": account.name if account else None,
-        "domainid": uid(event.domain),
-        "domain": event.domain.name if event.domain else None,
-        "created": cs_date(event.created),
-        "state": event.state,
-        "username": event.user.username if event.user else None,
-        "resourceid": event.resource_id or None,
-        "resourcetype": event.resource_type or None,
-    })
+    return clean(
+        {
+            "id": str(event.pk),
+            "type": event.event_type,
+            "level": event.level,
+            "description": event.description,
+            "account": account.name if account else None,
+            "domainid": uid(event.domain),
+            "domain": event.domain.name if event.domain else None,
+            "created": cs_date(event.created),
+            "state": event.state,
+            "username": event.user.username if event.user else None,
+            "resourceid": event.resource_id or None,
+            "resourcetype": event.resource_type or None,
+        }
+    )
 
 
-@command("listEvents", "A command to list events.",
-         params=[Param("id"), Param("level"), Param("type"), Param("startdate", "date"),
-                 Param("enddate", "date"), Param("duration", "integer")],
-         shape=EVENT, is_list=True, owned=True)
+@command(
+    "listEvents",
+    "A command to list events.",
+    params=[
+        Param("id"),
+        Param("level"),
+        Param("type"),
+        Param("startdate", "date"),
+        Param("enddate", "date"),
+        Param("duration", "integer"),
+    ],
+    shape=EVENT,
+    is_list=True,
+    owned=True,
+)
 def list_events(ctx):
     qs = Event.objects.restrict(ctx.user, "view").select_related("account", "domain", "user")
     qs = ctx.owned(qs, project_field=None)
@@ -88,7 +126,15 @@ def list_events(ctx):
         qs = qs.filter(event_type__iexact=ctx.str("type"))
     start, end = _since(ctx, "startdate"), _since(ctx, "enddate")
     if start is not None:
-        qs = qs.filter(created__gte=start) if hasattr(start, "hour") else qs.filter(created__date__gte=start)
+        qs = (
+            qs.filter(created__gte=start)
+            if hasattr(start, "hour")
+            else qs.filter(created__date__gte=start)
+        )
     if end is not None:
-        qs = qs.filter(created__lte=end) if hasattr(end, "hour") else qs.filter(created__date__lte=end)
+        qs = (
+            qs.filter(created__lte=end)
+            if hasattr(end, "hour")
+            else qs.filter(created__date__lte=end)
+        )
     return ctx.listing(ctx.keyword(qs, "description", "event_type"))

@@ -18,8 +18,14 @@ GIB = 1024**3
     "serviceoffering",
     "id name displaytext cpunumber cpuspeed memory offerha limitcpuuse storagetype hosttags "
     "iscustomized issystem state rootdisksize domainid domain created",
-    cpunumber="integer", cpuspeed="integer", memory="integer", offerha="boolean",
-    limitcpuuse="boolean", iscustomized="boolean", issystem="boolean", rootdisksize="long",
+    cpunumber="integer",
+    cpuspeed="integer",
+    memory="integer",
+    offerha="boolean",
+    limitcpuuse="boolean",
+    iscustomized="boolean",
+    issystem="boolean",
+    rootdisksize="long",
     created="date",
 )
 def SERVICE_OFFERING(o, ctx):
@@ -47,9 +53,13 @@ def SERVICE_OFFERING(o, ctx):
 @command(
     "listServiceOfferings",
     "Lists all available service offerings.",
-    params=[Param("id", "uuid", related="listServiceOfferings"), Param("name"),
-            Param("issystem", "boolean"), Param("zoneid", "uuid", related="listZones"),
-            Param("virtualmachineid", "uuid", related="listVirtualMachines")],
+    params=[
+        Param("id", "uuid", related="listServiceOfferings"),
+        Param("name"),
+        Param("issystem", "boolean"),
+        Param("zoneid", "uuid", related="listZones"),
+        Param("virtualmachineid", "uuid", related="listVirtualMachines"),
+    ],
     shape=SERVICE_OFFERING,
     is_list=True,
 )
@@ -68,20 +78,38 @@ def list_service_offerings(ctx):
 @command(
     "createServiceOffering",
     "Creates a service offering.",
-    params=[Param("name", required=True), Param("displaytext"), Param("cpunumber", "integer"),
-            Param("cpuspeed", "integer"), Param("memory", "integer"), Param("customized", "boolean"),
-            Param("offerha", "boolean"), Param("limitcpuuse", "boolean"), Param("storagetype"),
-            Param("hosttags"), Param("issystem", "boolean"), Param("rootdisksize", "long")],
+    params=[
+        Param("name", required=True),
+        Param("displaytext"),
+        Param("cpunumber", "integer"),
+        Param("cpuspeed", "integer"),
+        Param("memory", "integer"),
+        Param("customized", "boolean"),
+        Param("offerha", "boolean"),
+        Param("limitcpuuse", "boolean"),
+        Param("storagetype"),
+        Param("hosttags"),
+        Param("issystem", "boolean"),
+        Param("rootdisksize", "long"),
+    ],
     shape=SERVICE_OFFERING,
 )
 def create_service_offering(ctx):
     fields = {"name": ctx.str("name"), "display_text": ctx.str("displaytext") or ctx.str("name")}
-    for param, field in (("cpunumber", "cpu_number"), ("cpuspeed", "cpu_speed"),
-                         ("memory", "memory"), ("rootdisksize", "root_disk_size")):
+    for param, field in (
+        ("cpunumber", "cpu_number"),
+        ("cpuspeed", "cpu_speed"),
+        ("memory", "memory"),
+        ("rootdisksize", "root_disk_size"),
+    ):
         if ctx.has(param):
             fields[field] = ctx.int(param)
-    for param, field in (("customized", "customized"), ("offerha", "offer_ha"),
-                         ("limitcpuuse", "limit_cpu_use"), ("issystem", "is_system")):
+    for param, field in (
+        ("customized", "customized"),
+        ("offerha", "offer_ha"),
+        ("limitcpuuse", "limit_cpu_use"),
+        ("issystem", "is_system"),
+    ):
         if param in ctx.params:
             fields[field] = ctx.bool(param)
     if ctx.has("storagetype"):
@@ -98,7 +126,9 @@ def create_service_offering(ctx):
     "diskoffering",
     "id name displaytext disksize iscustomized minsize maxsize storagetype provisioningtype "
     "tags state domainid domain created",
-    disksize="long", iscustomized="boolean", created="date",
+    disksize="long",
+    iscustomized="boolean",
+    created="date",
 )
 def DISK_OFFERING(o, ctx):
     return {
@@ -122,8 +152,11 @@ def DISK_OFFERING(o, ctx):
 @command(
     "listDiskOfferings",
     "Lists all available disk offerings.",
-    params=[Param("id", "uuid", related="listDiskOfferings"), Param("name"),
-            Param("zoneid", "uuid", related="listZones")],
+    params=[
+        Param("id", "uuid", related="listDiskOfferings"),
+        Param("name"),
+        Param("zoneid", "uuid", related="listZones"),
+    ],
     shape=DISK_OFFERING,
     is_list=True,
 )
@@ -141,14 +174,26 @@ def list_disk_offerings(ctx):
 @command(
     "createDiskOffering",
     "Creates a disk offering.",
-    params=[Param("name", required=True), Param("displaytext"), Param("disksize", "long"),
-            Param("customized", "boolean"), Param("minsize", "long"), Param("maxsize", "long"),
-            Param("storagetype"), Param("provisioningtype"), Param("tags")],
+    params=[
+        Param("name", required=True),
+        Param("displaytext"),
+        Param("disksize", "long"),
+        Param("customized", "boolean"),
+        Param("minsize", "long"),
+        Param("maxsize", "long"),
+        Param("storagetype"),
+        Param("provisioningtype"),
+        Param("tags"),
+    ],
     shape=DISK_OFFERING,
 )
 def create_disk_offering(ctx):
     fields = {"name": ctx.str("name"), "display_text": ctx.str("displaytext") or ctx.str("name")}
-    for param, field in (("disksize", "disk_size"), ("minsize", "min_size"), ("maxsize", "max_size")):
+    for param, field in (
+        ("disksize", "disk_size"),
+        ("minsize", "min_size"),
+        ("maxsize", "max_size"),
+    ):
         if ctx.has(param):
             fields[field] = ctx.int(param)
     if "customized" in ctx.params:
@@ -169,8 +214,14 @@ def create_disk_offering(ctx):
     "networkoffering",
     "id name displaytext guestiptype traffictype state availability isdefault specifyvlan "
     "specifyipranges conservemode ispersistent egressdefaultpolicy forvpc networkrate service created",
-    isdefault="boolean", specifyvlan="boolean", specifyipranges="boolean", conservemode="boolean",
-    ispersistent="boolean", egressdefaultpolicy="boolean", forvpc="boolean", service="list",
+    isdefault="boolean",
+    specifyvlan="boolean",
+    specifyipranges="boolean",
+    conservemode="boolean",
+    ispersistent="boolean",
+    egressdefaultpolicy="boolean",
+    forvpc="boolean",
+    service="list",
     created="date",
 )
 def NETWORK_OFFERING(o, ctx):
@@ -202,9 +253,16 @@ def NETWORK_OFFERING(o, ctx):
 @command(
     "listNetworkOfferings",
     "Lists all available network offerings.",
-    params=[Param("id", "uuid", related="listNetworkOfferings"), Param("name"), Param("state"),
-            Param("guestiptype"), Param("traffictype"), Param("zoneid", "uuid", related="listZones"),
-            Param("isdefault", "boolean"), Param("forvpc", "boolean")],
+    params=[
+        Param("id", "uuid", related="listNetworkOfferings"),
+        Param("name"),
+        Param("state"),
+        Param("guestiptype"),
+        Param("traffictype"),
+        Param("zoneid", "uuid", related="listZones"),
+        Param("isdefault", "boolean"),
+        Param("forvpc", "boolean"),
+    ],
     shape=NETWORK_OFFERING,
     is_list=True,
 )
@@ -214,8 +272,12 @@ def list_network_offerings(ctx):
         qs = qs.filter(pk=ctx.get(NetworkOffering, "id").pk)
     if ctx.has("zoneid"):
         ctx.get(Zone, "zoneid")
-    for param, field in (("name", "name"), ("state", "state__iexact"),
-                         ("guestiptype", "guest_ip_type__iexact"), ("traffictype", "traffic_type__iexact")):
+    for param, field in (
+        ("name", "name"),
+        ("state", "state__iexact"),
+        ("guestiptype", "guest_ip_type__iexact"),
+        ("traffictype", "traffic_type__iexact"),
+    ):
         if ctx.has(param):
             qs = qs.filter(**{field: ctx.str(param)})
     for param, field in (("isdefault", "is_default"), ("forvpc", "for_vpc")):

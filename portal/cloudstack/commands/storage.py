@@ -17,7 +17,10 @@ GIB = 1024**3
     "storagepool",
     "id name zoneid zonename podid podname clusterid clustername type ipaddress path "
     "state scope hypervisor disksizetotal disksizeused disksizeallocated tags created",
-    disksizetotal="long", disksizeused="long", disksizeallocated="long", created="date",
+    disksizetotal="long",
+    disksizeused="long",
+    disksizeallocated="long",
+    created="date",
 )
 def POOL(pool, ctx):
     return {
@@ -46,9 +49,15 @@ def POOL(pool, ctx):
 @command(
     "listStoragePools",
     "Lists storage pools.",
-    params=[Param("id", "uuid", related="listStoragePools"), Param("name"),
-            Param("zoneid", "uuid", related="listZones"), Param("podid", "uuid", related="listPods"),
-            Param("clusterid", "uuid", related="listClusters"), Param("scope"), Param("status")],
+    params=[
+        Param("id", "uuid", related="listStoragePools"),
+        Param("name"),
+        Param("zoneid", "uuid", related="listZones"),
+        Param("podid", "uuid", related="listPods"),
+        Param("clusterid", "uuid", related="listClusters"),
+        Param("scope"),
+        Param("status"),
+    ],
     shape=POOL,
     is_list=True,
 )
@@ -56,7 +65,11 @@ def list_storage_pools(ctx):
     qs = StoragePool.objects.restrict(ctx.user, "view").select_related("zone", "pod", "cluster")
     if ctx.has("id"):
         qs = qs.filter(pk=ctx.get(StoragePool, "id").pk)
-    for param, model, field in (("zoneid", Zone, "zone"), ("podid", Pod, "pod"), ("clusterid", Cluster, "cluster")):
+    for param, model, field in (
+        ("zoneid", Zone, "zone"),
+        ("podid", Pod, "pod"),
+        ("clusterid", Cluster, "cluster"),
+    ):
         if ctx.has(param):
             qs = qs.filter(**{field: ctx.get(model, param)})
     for param, field in (("name", "name"), ("scope", "scope__iexact"), ("status", "state__iexact")):
@@ -68,12 +81,19 @@ def list_storage_pools(ctx):
 @command(
     "createStoragePool",
     "Creates a storage pool.",
-    params=[Param("zoneid", "uuid", required=True, related="listZones"),
-            Param("name", required=True), Param("url", required=True, length=2048),
-            Param("scope"), Param("podid", "uuid", related="listPods"),
-            Param("clusterid", "uuid", related="listClusters"), Param("hostid", "uuid", related="listHosts"),
-            Param("hypervisor"), Param("provider"), Param("tags", "list"),
-            Param("capacitybytes", "long")],
+    params=[
+        Param("zoneid", "uuid", required=True, related="listZones"),
+        Param("name", required=True),
+        Param("url", required=True, length=2048),
+        Param("scope"),
+        Param("podid", "uuid", related="listPods"),
+        Param("clusterid", "uuid", related="listClusters"),
+        Param("hostid", "uuid", related="listHosts"),
+        Param("hypervisor"),
+        Param("provider"),
+        Param("tags", "list"),
+        Param("capacitybytes", "long"),
+    ],
     shape=POOL,
 )
 def create_storage_pool(ctx):
@@ -102,8 +122,13 @@ def create_storage_pool(ctx):
     return ctx.one(pool)
 
 
-@shape("imagestore", "id name zoneid zonename protocol providername url scope readonly disksizetotal disksizeused",
-       readonly="boolean", disksizetotal="long", disksizeused="long")
+@shape(
+    "imagestore",
+    "id name zoneid zonename protocol providername url scope readonly disksizetotal disksizeused",
+    readonly="boolean",
+    disksizetotal="long",
+    disksizeused="long",
+)
 def IMAGE_STORE(store, ctx):
     return {
         "id": uid(store),
@@ -123,8 +148,13 @@ def IMAGE_STORE(store, ctx):
 @command(
     "listImageStores",
     "Lists image stores.",
-    params=[Param("id", "uuid", related="listImageStores"), Param("name"),
-            Param("zoneid", "uuid", related="listZones"), Param("protocol"), Param("provider")],
+    params=[
+        Param("id", "uuid", related="listImageStores"),
+        Param("name"),
+        Param("zoneid", "uuid", related="listZones"),
+        Param("protocol"),
+        Param("provider"),
+    ],
     shape=IMAGE_STORE,
     is_list=True,
 )
@@ -134,7 +164,11 @@ def list_image_stores(ctx):
         qs = qs.filter(pk=ctx.get(ImageStore, "id").pk)
     if ctx.has("zoneid"):
         qs = qs.filter(zone=ctx.get(Zone, "zoneid"))
-    for param, field in (("name", "name"), ("protocol", "protocol__iexact"), ("provider", "provider__iexact")):
+    for param, field in (
+        ("name", "name"),
+        ("protocol", "protocol__iexact"),
+        ("provider", "provider__iexact"),
+    ):
         if ctx.has(param):
             qs = qs.filter(**{field: ctx.str(param)})
     return ctx.listing(ctx.keyword(qs))
@@ -143,8 +177,13 @@ def list_image_stores(ctx):
 @command(
     "addImageStore",
     "Adds backup image store (nfs:// or cifs://server/share?user=U&password=P).",
-    params=[Param("provider", required=True), Param("url", length=2048), Param("name"),
-            Param("zoneid", "uuid", related="listZones"), Param("details", "map")],
+    params=[
+        Param("provider", required=True),
+        Param("url", length=2048),
+        Param("name"),
+        Param("zoneid", "uuid", related="listZones"),
+        Param("details", "map"),
+    ],
     shape=IMAGE_STORE,
 )
 def add_image_store(ctx):
@@ -163,7 +202,10 @@ def add_image_store(ctx):
     "id name type state size zoneid zonename virtualmachineid vmname vmdisplayname vmstate "
     "deviceid diskofferingid diskofferingname storage storageid storagetype path account "
     "domainid domain created tags",
-    size="long", deviceid="long", created="date", tags="list",
+    size="long",
+    deviceid="long",
+    created="date",
+    tags="list",
 )
 def VOLUME(volume, ctx):
     vm = volume.instance
@@ -198,9 +240,15 @@ def VOLUME(volume, ctx):
 @command(
     "listVolumes",
     "Lists all volumes.",
-    params=[Param("id", "uuid", related="listVolumes"), Param("ids", "list"), Param("name"),
-            Param("virtualmachineid", "uuid", related="listVirtualMachines"), Param("type"),
-            Param("zoneid", "uuid", related="listZones"), Param("state")],
+    params=[
+        Param("id", "uuid", related="listVolumes"),
+        Param("ids", "list"),
+        Param("name"),
+        Param("virtualmachineid", "uuid", related="listVirtualMachines"),
+        Param("type"),
+        Param("zoneid", "uuid", related="listZones"),
+        Param("state"),
+    ],
     shape=VOLUME,
     is_list=True,
     owned=True,
@@ -222,7 +270,11 @@ def list_volumes(ctx):
         qs = qs.filter(instance=ctx.get(Instance, "virtualmachineid"))
     if ctx.has("zoneid"):
         qs = qs.filter(zone=ctx.get(Zone, "zoneid"))
-    for param, field in (("name", "name"), ("type", "volume_type__iexact"), ("state", "state__iexact")):
+    for param, field in (
+        ("name", "name"),
+        ("type", "volume_type__iexact"),
+        ("state", "state__iexact"),
+    ):
         if ctx.has(param):
             qs = qs.filter(**{field: ctx.str(param)})
     return ctx.listing(ctx.keyword(qs))

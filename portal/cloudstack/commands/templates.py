@@ -13,7 +13,15 @@ from storage.models import OSType, Template
 
 from ._common import Param, cs_date, owner, shape, uid
 
-FILTERS = ("featured", "self", "selfexecutable", "sharedexecutable", "executable", "community", "all")
+FILTERS = (
+    "featured",
+    "self",
+    "selfexecutable",
+    "sharedexecutable",
+    "executable",
+    "community",
+    "all",
+)
 _CATEGORY_NS = uuid.UUID("8a0c4f5e-6d1b-4c8e-9f3a-2b7d5e1c0a91")
 
 
@@ -27,7 +35,15 @@ TEMPLATE_SPEC = (
     "templatetype bootable account domainid domain created tags"
 )
 BOOLS = dict.fromkeys(
-    ["ispublic", "isfeatured", "isextractable", "isready", "passwordenabled", "crossZones", "bootable"],
+    [
+        "ispublic",
+        "isfeatured",
+        "isextractable",
+        "isready",
+        "passwordenabled",
+        "crossZones",
+        "bootable",
+    ],
     "boolean",
 )
 
@@ -61,7 +77,15 @@ def _template(t, ctx):
     }
 
 
-@shape("template", TEMPLATE_SPEC, size="long", physicalsize="long", created="date", tags="list", **BOOLS)
+@shape(
+    "template",
+    TEMPLATE_SPEC,
+    size="long",
+    physicalsize="long",
+    created="date",
+    tags="list",
+    **BOOLS,
+)
 def TEMPLATE(t, ctx):
     return _template(t, ctx)
 
@@ -104,16 +128,25 @@ def _filtered(ctx, is_iso: bool, flt: str):
     return ctx.keyword(qs).order_by("id")
 
 
-LIST_PARAMS = [Param("id", "uuid"), Param("name"), Param("zoneid", "uuid", related="listZones"),
-               Param("hypervisor")]
+LIST_PARAMS = [
+    Param("id", "uuid"),
+    Param("name"),
+    Param("zoneid", "uuid", related="listZones"),
+    Param("hypervisor"),
+]
 
 
 @command(
     "listTemplates",
     "List all public, private, and privileged templates.",
-    params=[Param("templatefilter", required=True,
-                  description="featured, self, selfexecutable, sharedexecutable, executable, community or all"),
-            *LIST_PARAMS],
+    params=[
+        Param(
+            "templatefilter",
+            required=True,
+            description="featured, self, selfexecutable, sharedexecutable, executable, community or all",
+        ),
+        *LIST_PARAMS,
+    ],
     shape=TEMPLATE,
     is_list=True,
 )
@@ -155,9 +188,13 @@ def _register(ctx, *, is_iso: bool) -> Template:
 
         fields["format"] = ctx.str("format", "").upper()
         fields["hypervisor"] = _hypervisor(ctx.str("hypervisor"))
-    for param, field in (("ispublic", "is_public"), ("isfeatured", "is_featured"),
-                         ("isextractable", "is_extractable"), ("passwordenabled", "password_enabled"),
-                         ("bootable", "bootable")):
+    for param, field in (
+        ("ispublic", "is_public"),
+        ("isfeatured", "is_featured"),
+        ("isextractable", "is_extractable"),
+        ("passwordenabled", "password_enabled"),
+        ("bootable", "bootable"),
+    ):
         if param in ctx.params:
             fields[field] = ctx.bool(param)
     if ctx.has("checksum"):
@@ -168,13 +205,21 @@ def _register(ctx, *, is_iso: bool) -> Template:
 @command(
     "registerTemplate",
     "Registers an existing template into the CloudStack cloud.",
-    params=[Param("name", required=True), Param("url", required=True, length=2048),
-            Param("format", required=True), Param("hypervisor", required=True),
-            Param("zoneid", "uuid", related="listZones"), Param("zoneids", "list"),
-            Param("ostypeid", "uuid", related="listOsTypes"), Param("displaytext", length=4096),
-            Param("ispublic", "boolean"), Param("isfeatured", "boolean"),
-            Param("isextractable", "boolean"), Param("passwordenabled", "boolean"),
-            Param("checksum")],
+    params=[
+        Param("name", required=True),
+        Param("url", required=True, length=2048),
+        Param("format", required=True),
+        Param("hypervisor", required=True),
+        Param("zoneid", "uuid", related="listZones"),
+        Param("zoneids", "list"),
+        Param("ostypeid", "uuid", related="listOsTypes"),
+        Param("displaytext", length=4096),
+        Param("ispublic", "boolean"),
+        Param("isfeatured", "boolean"),
+        Param("isextractable", "boolean"),
+        Param("passwordenabled", "boolean"),
+        Param("checksum"),
+    ],
     shape=TEMPLATE,
 )
 def register_template(ctx):
@@ -184,18 +229,29 @@ def register_template(ctx):
 @command(
     "registerIso",
     "Registers an existing ISO into the CloudStack Cloud.",
-    params=[Param("name", required=True), Param("url", required=True, length=2048),
-            Param("zoneid", "uuid", related="listZones"), Param("ostypeid", "uuid", related="listOsTypes"),
-            Param("displaytext", length=4096), Param("bootable", "boolean"),
-            Param("ispublic", "boolean"), Param("isfeatured", "boolean"),
-            Param("isextractable", "boolean"), Param("checksum")],
+    params=[
+        Param("name", required=True),
+        Param("url", required=True, length=2048),
+        Param("zoneid", "uuid", related="listZones"),
+        Param("ostypeid", "uuid", related="listOsTypes"),
+        Param("displaytext", length=4096),
+        Param("bootable", "boolean"),
+        Param("ispublic", "boolean"),
+        Param("isfeatured", "boolean"),
+        Param("isextractable", "boolean"),
+        Param("checksum"),
+    ],
     shape=ISO,
 )
 def register_iso(ctx):
     return ctx.one_as_list(_register(ctx, is_iso=True))
 
 
-@shape("ostype", "id description name oscategoryid oscategoryname isuserdefined", isuserdefined="boolean")
+@shape(
+    "ostype",
+    "id description name oscategoryid oscategoryname isuserdefined",
+    isuserdefined="boolean",
+)
 def OS_TYPE(os, ctx):
     return {
         "id": uid(os),
@@ -210,8 +266,11 @@ def OS_TYPE(os, ctx):
 @command(
     "listOsTypes",
     "Lists all supported OS types for this cloud.",
-    params=[Param("id", "uuid", related="listOsTypes"), Param("description"),
-            Param("oscategoryid", "uuid")],
+    params=[
+        Param("id", "uuid", related="listOsTypes"),
+        Param("description"),
+        Param("oscategoryid", "uuid"),
+    ],
     shape=OS_TYPE,
     is_list=True,
 )
@@ -226,6 +285,10 @@ def list_os_types(ctx):
         qs = qs.filter(description=ctx.str("description"))
     if ctx.has("oscategoryid"):
         wanted = ctx.str("oscategoryid")
-        cats = [c for c in set(OSType.objects.values_list("category", flat=True)) if category_id(c) == wanted]
+        cats = [
+            c
+            for c in set(OSType.objects.values_list("category", flat=True))
+            if category_id(c) == wanted
+        ]
         qs = qs.filter(category__in=cats)
     return ctx.listing(ctx.keyword(qs, "description"))

@@ -26,8 +26,13 @@ VM_FIELDS = fields(
     "serviceofferingname cpunumber cpuspeed memory templateid templatename templatedisplaytext "
     "passwordenabled hypervisor haenable keypair created account domainid domain project "
     "projectid rootdeviceid rootdevicetype guestosid isdynamicallyscalable",
-    cpunumber="integer", cpuspeed="integer", memory="integer", created="date",
-    passwordenabled="boolean", haenable="boolean", rootdeviceid="long",
+    cpunumber="integer",
+    cpuspeed="integer",
+    memory="integer",
+    created="date",
+    passwordenabled="boolean",
+    haenable="boolean",
+    rootdeviceid="long",
     isdynamicallyscalable="boolean",
 ) + (
     Field("nic", "set", "the list of nics associated with vm", NIC_FIELDS),
@@ -39,56 +44,60 @@ VM_FIELDS = fields(
 
 def _nic(nic) -> dict:
     network = nic.network
-    return clean({
-        "id": uid(nic),
-        "networkid": uid(network),
-        "networkname": network.name,
-        "ipaddress": nic.ip_address,
-        "netmask": nic.netmask,
-        "gateway": nic.gateway,
-        "macaddress": nic.mac_address,
-        "isdefault": nic.is_default,
-        "type": network.guest_type,
-        "traffictype": "Guest",
-        "broadcasturi": nic.broadcast_uri or None,
-        "deviceid": str(nic.device_id),
-    })
+    return clean(
+        {
+            "id": uid(nic),
+            "networkid": uid(network),
+            "networkname": network.name,
+            "ipaddress": nic.ip_address,
+            "netmask": nic.netmask,
+            "gateway": nic.gateway,
+            "macaddress": nic.mac_address,
+            "isdefault": nic.is_default,
+            "type": network.guest_type,
+            "traffictype": "Guest",
+            "broadcasturi": nic.broadcast_uri or None,
+            "deviceid": str(nic.device_id),
+        }
+    )
 
 
 def _vm(vm, ctx) -> dict:
     template, offering, host = vm.template, vm.service_offering, vm.host
-    return clean({
-        "id": uid(vm),
-        "name": vm.name,
-        "displayname": vm.display_name or vm.name,
-        "state": vm.state,
-        "zoneid": uid(vm.zone),
-        "zonename": vm.zone.name,
-        "hostid": uid(host) if ctx.is_root else None,
-        "hostname": host.name if host and ctx.is_root else None,
-        "serviceofferingid": uid(offering),
-        "serviceofferingname": offering.name,
-        "cpunumber": vm.cpu_number,
-        "cpuspeed": vm.cpu_speed,
-        "memory": vm.memory,
-        "templateid": uid(template),
-        "templatename": template.name,
-        "templatedisplaytext": template.display_text or template.name,
-        "passwordenabled": template.password_enabled,
-        "guestosid": uid(template.os_type),
-        "hypervisor": vm.hypervisor or None,
-        "haenable": vm.ha_enabled,
-        "keypair": vm.ssh_keypair.name if vm.ssh_keypair else None,
-        "created": cs_date(vm.created),
-        "rootdeviceid": 0,
-        "rootdevicetype": "ROOT",
-        "isdynamicallyscalable": False,
-        "nic": [_nic(n) for n in vm.nics.all()],
-        "securitygroup": [],
-        "affinitygroup": [],
-        "tags": [],
-        **owner(vm),
-    })
+    return clean(
+        {
+            "id": uid(vm),
+            "name": vm.name,
+            "displayname": vm.display_name or vm.name,
+            "state": vm.state,
+            "zoneid": uid(vm.zone),
+            "zonename": vm.zone.name,
+            "hostid": uid(host) if ctx.is_root else None,
+            "hostname": host.name if host and ctx.is_root else None,
+            "serviceofferingid": uid(offering),
+            "serviceofferingname": offering.name,
+            "cpunumber": vm.cpu_number,
+            "cpuspeed": vm.cpu_speed,
+            "memory": vm.memory,
+            "templateid": uid(template),
+            "templatename": template.name,
+            "templatedisplaytext": template.display_text or template.name,
+            "passwordenabled": template.password_enabled,
+            "guestosid": uid(template.os_type),
+            "hypervisor": vm.hypervisor or None,
+            "haenable": vm.ha_enabled,
+            "keypair": vm.ssh_keypair.name if vm.ssh_keypair else None,
+            "created": cs_date(vm.created),
+            "rootdeviceid": 0,
+            "rootdevicetype": "ROOT",
+            "isdynamicallyscalable": False,
+            "nic": [_nic(n) for n in vm.nics.all()],
+            "securitygroup": [],
+            "affinitygroup": [],
+            "tags": [],
+            **owner(vm),
+        }
+    )
 
 
 VM = Shape("virtualmachine", VM_FIELDS, _vm)
@@ -96,8 +105,13 @@ VM = Shape("virtualmachine", VM_FIELDS, _vm)
 
 def vm_queryset():
     return Instance.objects.select_related(
-        "account__domain", "zone", "host", "service_offering", "template__os_type",
-        "ssh_keypair", "project",
+        "account__domain",
+        "zone",
+        "host",
+        "service_offering",
+        "template__os_type",
+        "ssh_keypair",
+        "project",
     ).prefetch_related(
         Prefetch("nics", queryset=Nic.objects.select_related("network").order_by("device_id"))
     )
@@ -120,11 +134,19 @@ def _target(ctx, name: str = "id", action: str = "change") -> Instance:
 @command(
     "listVirtualMachines",
     "List the virtual machines owned by the account.",
-    params=[Param("id", "uuid", related="listVirtualMachines"), Param("ids", "list"), Param("name"),
-            Param("state"), Param("zoneid", "uuid", related="listZones"),
-            Param("hostid", "uuid", related="listHosts"), Param("templateid", "uuid"),
-            Param("serviceofferingid", "uuid"), Param("networkid", "uuid", related="listNetworks"),
-            Param("keypair"), Param("details", "list")],
+    params=[
+        Param("id", "uuid", related="listVirtualMachines"),
+        Param("ids", "list"),
+        Param("name"),
+        Param("state"),
+        Param("zoneid", "uuid", related="listZones"),
+        Param("hostid", "uuid", related="listHosts"),
+        Param("templateid", "uuid"),
+        Param("serviceofferingid", "uuid"),
+        Param("networkid", "uuid", related="listNetworks"),
+        Param("keypair"),
+        Param("details", "list"),
+    ],
     shape=VM,
     is_list=True,
     owned=True,
@@ -142,10 +164,13 @@ def list_virtual_machines(ctx):
         qs = qs.exclude(state=InstanceState.DESTROYED)
     elif state:
         qs = qs.filter(state__iexact=state)
-    for param, model, field in (("zoneid", Zone, "zone"), ("hostid", Host, "host"),
-                                ("templateid", Template, "template"),
-                                ("serviceofferingid", ServiceOffering, "service_offering"),
-                                ("networkid", Network, "nics__network")):
+    for param, model, field in (
+        ("zoneid", Zone, "zone"),
+        ("hostid", Host, "host"),
+        ("templateid", Template, "template"),
+        ("serviceofferingid", ServiceOffering, "service_offering"),
+        ("networkid", Network, "nics__network"),
+    ):
         if ctx.has(param):
             qs = qs.filter(**{field: ctx.get(model, param)})
     if ctx.has("name"):
@@ -158,9 +183,15 @@ def list_virtual_machines(ctx):
 def _owner_account(ctx):
     if ctx.has("account"):
         domain = ctx.get(Domain, "domainid", required=True)
-        account = Account.objects.restrict(ctx.user, "view").filter(domain=domain, name=ctx.str("account")).first()
+        account = (
+            Account.objects.restrict(ctx.user, "view")
+            .filter(domain=domain, name=ctx.str("account"))
+            .first()
+        )
         if account is None:
-            raise param_error(f"Unable to find account {ctx.str('account')} in domain {domain.path}")
+            raise param_error(
+                f"Unable to find account {ctx.str('account')} in domain {domain.path}"
+            )
         return account
     return None
 
@@ -168,15 +199,24 @@ def _owner_account(ctx):
 @command(
     "deployVirtualMachine",
     "Creates and automatically starts a virtual machine based on a service offering, disk offering, and template.",
-    params=[Param("zoneid", "uuid", required=True, related="listZones"),
-            Param("serviceofferingid", "uuid", required=True, related="listServiceOfferings"),
-            Param("templateid", "uuid", required=True, related="listTemplates"),
-            Param("name"), Param("displayname"), Param("networkids", "list", related="listNetworks"),
-            Param("keypair"), Param("userdata", length=1048576), Param("startvm", "boolean"),
-            Param("diskofferingid", "uuid", related="listDiskOfferings"), Param("size", "long"),
-            Param("rootdisksize", "long"), Param("hostid", "uuid", related="listHosts"),
-            Param("account"), Param("domainid", "uuid", related="listDomains"),
-            Param("details", "map")],
+    params=[
+        Param("zoneid", "uuid", required=True, related="listZones"),
+        Param("serviceofferingid", "uuid", required=True, related="listServiceOfferings"),
+        Param("templateid", "uuid", required=True, related="listTemplates"),
+        Param("name"),
+        Param("displayname"),
+        Param("networkids", "list", related="listNetworks"),
+        Param("keypair"),
+        Param("userdata", length=1048576),
+        Param("startvm", "boolean"),
+        Param("diskofferingid", "uuid", related="listDiskOfferings"),
+        Param("size", "long"),
+        Param("rootdisksize", "long"),
+        Param("hostid", "uuid", related="listHosts"),
+        Param("account"),
+        Param("domainid", "uuid", related="listDomains"),
+        Param("details", "map"),
+    ],
     shape=VM,
     isasync=True,
 )
@@ -184,14 +224,20 @@ def deploy_virtual_machine(ctx):
     account = _owner_account(ctx)
     keypair = None
     if ctx.has("keypair"):
-        keypair = SSHKeyPair.objects.restrict(ctx.user, "view").filter(
-            account=account or ctx.user.account, name=ctx.str("keypair")
-        ).first()
+        keypair = (
+            SSHKeyPair.objects.restrict(ctx.user, "view")
+            .filter(account=account or ctx.user.account, name=ctx.str("keypair"))
+            .first()
+        )
         if keypair is None:
             raise param_error(f"A key pair with name '{ctx.str('keypair')}' was not found.")
     details = {k.lower(): v for d in ctx.map("details") for k, v in d.items()}
     sizes = {}
-    for key, field in (("cpunumber", "cpu_number"), ("cpuspeed", "cpu_speed"), ("memory", "memory")):
+    for key, field in (
+        ("cpunumber", "cpu_number"),
+        ("cpuspeed", "cpu_speed"),
+        ("memory", "memory"),
+    ):
         if key in details:
             try:
                 sizes[field] = int(details[key])
@@ -228,17 +274,25 @@ def _async(name: str, description: str, extra=()):
     return command(name, description, params=params, shape=VM, isasync=True)
 
 
-@_async("startVirtualMachine", "Starts a virtual machine.", [Param("hostid", "uuid", related="listHosts")])
+@_async(
+    "startVirtualMachine",
+    "Starts a virtual machine.",
+    [Param("hostid", "uuid", related="listHosts")],
+)
 def start_virtual_machine(ctx):
     vm = _target(ctx)
     host = ctx.get(Host, "hostid") if ctx.is_root else None
-    return answer(lifecycle.start_instance(vm, acting_user=ctx.user, host=host, client_ip=ctx.client_ip))
+    return answer(
+        lifecycle.start_instance(vm, acting_user=ctx.user, host=host, client_ip=ctx.client_ip)
+    )
 
 
 @_async("stopVirtualMachine", "Stops a virtual machine.", [Param("forced", "boolean")])
 def stop_virtual_machine(ctx):
     vm = _target(ctx)
-    job = lifecycle.stop_instance(vm, acting_user=ctx.user, forced=ctx.bool("forced"), client_ip=ctx.client_ip)
+    job = lifecycle.stop_instance(
+        vm, acting_user=ctx.user, forced=ctx.bool("forced"), client_ip=ctx.client_ip
+    )
     return answer(job)
 
 
@@ -248,13 +302,20 @@ def reboot_virtual_machine(ctx):
     return answer(lifecycle.reboot_instance(vm, acting_user=ctx.user, client_ip=ctx.client_ip))
 
 
-@_async("destroyVirtualMachine", "Destroys a virtual machine.",
-        [Param("expunge", "boolean"), Param("volumeids", "list", related="listVolumes")])
+@_async(
+    "destroyVirtualMachine",
+    "Destroys a virtual machine.",
+    [Param("expunge", "boolean"), Param("volumeids", "list", related="listVolumes")],
+)
 def destroy_virtual_machine(ctx):
     vm = _target(ctx, action="delete")
     volumes = [ctx.by_uuid(Volume, v, name="volumeids") for v in ctx.list("volumeids")]
     job = lifecycle.destroy_instance(
-        vm, acting_user=ctx.user, expunge=ctx.bool("expunge"), volumes=volumes, client_ip=ctx.client_ip
+        vm,
+        acting_user=ctx.user,
+        expunge=ctx.bool("expunge"),
+        volumes=volumes,
+        client_ip=ctx.client_ip,
     )
     return answer(job)
 
@@ -285,8 +346,11 @@ def recover_virtual_machine(ctx):
 @command(
     "migrateVirtualMachine",
     "Attempts Migration of a VM to a different host or Root volume of the vm to a different storage pool",
-    params=[Param("virtualmachineid", "uuid", required=True, related="listVirtualMachines"),
-            Param("hostid", "uuid", related="listHosts"), Param("storageid", "uuid")],
+    params=[
+        Param("virtualmachineid", "uuid", required=True, related="listVirtualMachines"),
+        Param("hostid", "uuid", related="listHosts"),
+        Param("storageid", "uuid"),
+    ],
     shape=VM,
     isasync=True,
 )
@@ -295,14 +359,20 @@ def migrate_virtual_machine(ctx):
     if ctx.has("storageid") or not ctx.has("hostid"):
         raise param_error("Give hostid: only live migration between hosts is supported")
     host = ctx.get(Host, "hostid")
-    return answer(lifecycle.migrate_instance(vm, acting_user=ctx.user, host=host, client_ip=ctx.client_ip))
+    return answer(
+        lifecycle.migrate_instance(vm, acting_user=ctx.user, host=host, client_ip=ctx.client_ip)
+    )
 
 
 def _scale(ctx) -> Instance:
     vm = _target(ctx)
     details = {k.lower(): v for d in ctx.map("details") for k, v in d.items()}
     sizes = {}
-    for key, field in (("cpunumber", "cpu_number"), ("cpuspeed", "cpu_speed"), ("memory", "memory")):
+    for key, field in (
+        ("cpunumber", "cpu_number"),
+        ("cpuspeed", "cpu_speed"),
+        ("memory", "memory"),
+    ):
         if key in details:
             try:
                 sizes[field] = int(details[key])
@@ -314,19 +384,30 @@ def _scale(ctx) -> Instance:
     )
 
 
-SCALE_PARAMS = [Param("id", "uuid", required=True, related="listVirtualMachines"),
-                Param("serviceofferingid", "uuid", required=True, related="listServiceOfferings"),
-                Param("details", "map")]
+SCALE_PARAMS = [
+    Param("id", "uuid", required=True, related="listVirtualMachines"),
+    Param("serviceofferingid", "uuid", required=True, related="listServiceOfferings"),
+    Param("details", "map"),
+]
 
 
-@command("scaleVirtualMachine", "Scales the virtual machine to a new service offering (a stopped one).",
-         params=SCALE_PARAMS, shape=VM, isasync=True)
+@command(
+    "scaleVirtualMachine",
+    "Scales the virtual machine to a new service offering (a stopped one).",
+    params=SCALE_PARAMS,
+    shape=VM,
+    isasync=True,
+)
 def scale_virtual_machine(ctx):
     vm = _scale(ctx)
     return answer(completed_job(ctx, vm))
 
 
-@command("changeServiceForVirtualMachine", "Changes the service offering for a virtual machine.",
-         params=SCALE_PARAMS, shape=VM)
+@command(
+    "changeServiceForVirtualMachine",
+    "Changes the service offering for a virtual machine.",
+    params=SCALE_PARAMS,
+    shape=VM,
+)
 def change_service_for_virtual_machine(ctx):
     return ctx.one(_fresh(_scale(ctx)))
