@@ -287,8 +287,19 @@ class NicBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class VolumeBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    uuid = serializers.UUIDField()
+    name = serializers.CharField()
+    volume_type = serializers.CharField()
+    size = serializers.IntegerField()
+    state = serializers.CharField()
+    device_id = serializers.IntegerField(allow_null=True)
+
+
 class InstanceSerializer(PortalModelSerializer):
     nics = NicBriefSerializer(many=True, read_only=True)
+    volumes = VolumeBriefSerializer(many=True, read_only=True)
     state = enum_field(InstanceState, "InstanceStateEnum", read_only=True)
 
     class Meta:
@@ -317,6 +328,7 @@ class InstanceSerializer(PortalModelSerializer):
             "ha_enabled",
             "ssh_keypair",
             "nics",
+            "volumes",
             "error_text",
             "created",
             "updated",

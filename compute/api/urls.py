@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from compute.api import views
+from compute.api import instances, views
 
 router = SimpleRouter()
 router.register("zones", views.ZoneViewSet, basename="zone")
@@ -9,6 +9,6 @@ router.register("clusters", views.ClusterViewSet, basename="cluster")
 router.register("hosts", views.HostViewSet, basename="host")
 router.register("service-offerings", views.ServiceOfferingViewSet, basename="serviceoffering")
 router.register("ssh-keypairs", views.SSHKeyPairViewSet, basename="sshkeypair")
-router.register("instances", views.InstanceViewSet, basename="instance")
+router.register("instances", instances.InstanceViewSet, basename="instance")
 
 urlpatterns = router.urls

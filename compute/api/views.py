@@ -1,4 +1,3 @@
-from rest_framework import viewsets
 from rest_framework.decorators import action
 
 from compute import services
@@ -6,7 +5,6 @@ from compute.api.base import ServiceModelViewSet, verb_schema
 from compute.api.serializers import (
     ClusterSerializer,
     HostSerializer,
-    InstanceSerializer,
     PodSerializer,
     ServiceOfferingSerializer,
     SSHKeyPairSerializer,
@@ -15,13 +13,12 @@ from compute.api.serializers import (
 from compute.filtersets import (
     ClusterFilterSet,
     HostFilterSet,
-    InstanceFilterSet,
     PodFilterSet,
     ServiceOfferingFilterSet,
     SSHKeyPairFilterSet,
     ZoneFilterSet,
 )
-from compute.models import Cluster, Host, Instance, Pod, ServiceOffering, SSHKeyPair, Zone
+from compute.models import Cluster, Host, Pod, ServiceOffering, SSHKeyPair, Zone
 from portal.api.viewsets import IsAdminOrReadOnly
 
 
@@ -115,25 +112,3 @@ class SSHKeyPairViewSet(ServiceModelViewSet):
     create_service = staticmethod(services.create_ssh_keypair)
     update_service = staticmethod(services.update_ssh_keypair)
     delete_service = staticmethod(services.delete_ssh_keypair)
-
-
-class InstanceViewSet(viewsets.ReadOnlyModelViewSet):
-    """Instances (read-only here; lifecycle verbs come with the deployment work)."""
-
-    queryset = Instance.objects.select_related(
-        "account",
-        "domain",
-        "user",
-        "project",
-        "zone",
-        "host",
-        "service_offering",
-        "template",
-        "ssh_keypair",
-    ).prefetch_related("nics__network")
-    serializer_class = InstanceSerializer
-    filterset_class = InstanceFilterSet
-    ordering_fields = ["id", "name", "created", "state"]
-
-    def get_queryset(self):
-        return super().get_queryset().restrict(self.request.user, "view")

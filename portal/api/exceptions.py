@@ -6,6 +6,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal.services.jobs import JobError
+
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
@@ -17,6 +19,12 @@ def exception_handler(exc, context):
         else:
             detail = {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, JobError) or getattr(exc, "code", None) == 533:
+        # Nothing left to allocate (IPs, VLANs, capacity): CloudStack's 533.
+        return Response(
+            {"detail": str(exc), "error_code": getattr(exc, "code", 530)},
+            status=status.HTTP_409_CONFLICT,
+        )
     elif isinstance(exc, IntegrityError):
         return Response(
             {

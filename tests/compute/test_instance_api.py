@@ -3,6 +3,7 @@ import itertools
 import pytest
 from django.urls import reverse
 
+from compute.models import Instance
 from networking.models import Nic
 from tests.compute.helpers import ReadOnlyTenantAPITests
 from tests.factories import HostFactory, InstanceFactory, NetworkFactory
@@ -29,6 +30,21 @@ class TestInstanceAPI(ReadOnlyTenantAPITests):
         instance = super().make(owner, **kwargs)
         add_nic(instance, f"10.1.1.{instance.pk % 250 + 2}")
         return instance
+
+    def test_invalid_input_is_a_400_with_field_errors(self, api_client, tenant, other_tenant):
+        """Writes are lifecycle operations: a bad deploy is a 400 naming the fields; PATCH
+        and DELETE do not exist; nothing changes."""
+        mine = self.make(tenant)
+        theirs = NetworkFactory(account=other_tenant.account)
+        client = api_client(tenant)
+        before = Instance.objects.count()
+        response = client.post(self.list_url(), {"name": "bad name!", "networks": [theirs.pk]},
+                               format="json")
+        assert response.status_code == 400
+        assert {"zone", "service_offering", "template", "name", "networks"} <= response.data.keys()
+        assert client.patch(self.detail_url(mine), {"name": "x"}).status_code == 405
+        assert client.delete(self.detail_url(mine)).status_code == 405
+        assert Instance.objects.count() == before
 
 
 @pytest.mark.django_db

@@ -1,0 +1,208 @@
+"""Instances: deploy (202 + job), lifecycle verbs (202 + job), detail with volumes, NICs and
+job history. Every write calls :mod:`compute.lifecycle`."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from compute import lifecycle
+from compute.api.serializers import InstanceSerializer
+from compute.filtersets import InstanceFilterSet
+from compute.models import Host, Instance, ServiceOffering, SSHKeyPair, Zone
+from networking.models import Network
+from portal.api.serializers import BriefRelatedField, JobSerializer
+from portal.api.serializers_core import AsyncJobSerializer
+from portal.models import Account, AsyncJob
+from portal.querysets import is_root_admin
+from storage.models import DiskOffering, Template, Volume
+
+
+class DeploySerializer(serializers.Serializer):
+    """What ``deploy_instance`` takes; references are limited to what the user may see."""
+
+    zone = BriefRelatedField(queryset=Zone.objects.all())
+    service_offering = BriefRelatedField(queryset=ServiceOffering.objects.all())
+    template = BriefRelatedField(queryset=Template.objects.all())
+    networks = BriefRelatedField(queryset=Network.objects.all(), many=True, required=False)
+    disk_offering = BriefRelatedField(queryset=DiskOffering.objects.all(), required=False)
+    size = serializers.IntegerField(min_value=1, required=False, help_text="Data disk GiB.")
+    root_disk_size = serializers.IntegerField(min_value=1, required=False)
+    cpu_number = serializers.IntegerField(min_value=1, required=False)
+    cpu_speed = serializers.IntegerField(min_value=1, required=False)
+    memory = serializers.IntegerField(min_value=16, required=False)
+    ssh_keypair = BriefRelatedField(queryset=SSHKeyPair.objects.all(), required=False)
+    user_data = serializers.CharField(required=False, allow_blank=True, max_length=1048576)
+    name = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$", required=False)
+    display_name = serializers.CharField(required=False, max_length=255)
+    start = serializers.BooleanField(default=True)
+    host = BriefRelatedField(
+        queryset=Host.objects.all(), required=False, help_text="Root admins only."
+    )
+    account = BriefRelatedField(
+        queryset=Account.objects.all(),
+        required=False,
+        help_text="Deploy for another account (admins).",
+    )
+
+    def validate_host(self, host):
+        if host is not None and not is_root_admin(self.context["request"].user):
+            raise serializers.ValidationError("Only root admins choose the host.")
+        return host
+
+
+class DeployResultSerializer(JobSerializer):
+    instance = serializers.IntegerField()
+
+
+class StopSerializer(serializers.Serializer):
+    forced = serializers.BooleanField(default=False)
+
+
+class DestroySerializer(serializers.Serializer):
+    expunge = serializers.BooleanField(default=False)
+    volumes = BriefRelatedField(queryset=Volume.objects.all(), many=True, required=False)
+
+
+class MigrateSerializer(serializers.Serializer):
+    host = BriefRelatedField(queryset=Host.objects.all())
+
+
+class ScaleSerializer(serializers.Serializer):
+    service_offering = BriefRelatedField(queryset=ServiceOffering.objects.all())
+    cpu_number = serializers.IntegerField(min_value=1, required=False)
+    cpu_speed = serializers.IntegerField(min_value=1, required=False)
+    memory = serializers.IntegerField(min_value=16, required=False)
+
+
+class StartSerializer(serializers.Serializer):
+    host = BriefRelatedField(queryset=Host.objects.all(), required=False)
+
+
+class InstanceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Instances of the accounts the user may see; writes are lifecycle operations."""
+
+    queryset = Instance.objects.select_related(
+        "account",
+        "domain",
+        "user",
+        "project",
+        "zone",
+        "host",
+        "service_offering",
+        "template",
+        "ssh_keypair",
+    ).prefetch_related("nics__network", "volumes")
+    serializer_class = InstanceSerializer
+    filterset_class = InstanceFilterSet
+    ordering_fields = ["id", "name", "created", "state"]
+
+    def get_queryset(self):
+        action_kind = "view" if self.request.method == "GET" else "change"
+        return super().get_queryset().restrict(self.request.user, action_kind)
+
+    def _actor(self) -> dict:
+        return {
+            "acting_user": self.request.user,
+            "client_ip": getattr(self.request, "client_ip", None),
+        }
+
+    def _job(self, job, **extra) -> Response:
+        data = {**JobSerializer(job, context=self.get_serializer_context()).data, **extra}
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+    def _input(self, serializer_class):
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(
+        request=DeploySerializer, responses={202: DeployResultSerializer, 201: InstanceSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        """Deploy an instance: 202 with the job when it starts, 201 when ``start`` is false."""
+        data = self._input(DeploySerializer)
+        account = data.pop("account", None)
+        if account is not None and account != request.user.account:
+            Account.objects.restrict(request.user, "change").get(pk=account.pk)
+        instance, job = lifecycle.deploy_instance(**self._actor(), account=account, **data)
+        if job is None:
+            return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+        return self._job(job, instance=instance.pk)
+
+    @extend_schema(request=StartSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        data = self._input(StartSerializer)
+        host = data.get("host")
+        if host is not None and not is_root_admin(request.user):
+            raise serializers.ValidationError({"host": "Only root admins choose the host."})
+        return self._job(lifecycle.start_instance(self.get_object(), host=host, **self._actor()))
+
+    @extend_schema(request=StopSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def stop(self, request, pk=None):
+        data = self._input(StopSerializer)
+        return self._job(
+            lifecycle.stop_instance(self.get_object(), forced=data["forced"], **self._actor())
+        )
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def reboot(self, request, pk=None):
+        return self._job(lifecycle.reboot_instance(self.get_object(), **self._actor()))
+
+    @extend_schema(request=DestroySerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"], url_path="destroy")
+    def destroy_instance(self, request, pk=None):
+        data = self._input(DestroySerializer)
+        return self._job(
+            lifecycle.destroy_instance(
+                self.get_object(),
+                expunge=data["expunge"],
+                volumes=data.get("volumes"),
+                **self._actor(),
+            )
+        )
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def expunge(self, request, pk=None):
+        return self._job(lifecycle.expunge_instance(self.get_object(), **self._actor()))
+
+    @extend_schema(request=None, responses={200: InstanceSerializer})
+    @action(detail=True, methods=["post"])
+    def recover(self, request, pk=None):
+        instance = lifecycle.recover_instance(self.get_object(), **self._actor())
+        return Response(self.get_serializer(instance).data)
+
+    @extend_schema(request=MigrateSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def migrate(self, request, pk=None):
+        if not is_root_admin(request.user):
+            return Response(
+                {"detail": "Only root admins migrate instances."}, status=status.HTTP_403_FORBIDDEN
+            )
+        data = self._input(MigrateSerializer)
+        return self._job(
+            lifecycle.migrate_instance(self.get_object(), host=data["host"], **self._actor())
+        )
+
+    @extend_schema(request=ScaleSerializer, responses={200: InstanceSerializer})
+    @action(detail=True, methods=["post"])
+    def scale(self, request, pk=None):
+        data = self._input(ScaleSerializer)
+        instance = lifecycle.scale_instance(self.get_object(), **self._actor(), **data)
+        return Response(self.get_serializer(instance).data)
+
+    @extend_schema(request=None, responses={200: AsyncJobSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def jobs(self, request, pk=None):
+        """The instance's job history, newest first."""
+        instance = self.get_object()
+        jobs = AsyncJob.objects.filter(resource_type="Instance", resource_id=str(instance.uuid))
+        page = self.paginate_queryset(jobs.select_related("user", "account"))
+        data = AsyncJobSerializer(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
