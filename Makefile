@@ -6,7 +6,7 @@ PY := .venv/bin/python
 .PHONY: run test lint format deps-run deps-test clean
 
 run: deps-run
-	exec $(PY) manage.py runportal
+	@exec $(PY) manage.py runportal
 
 test: deps-test
 	bash scripts/test.sh
