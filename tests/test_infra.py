@@ -164,7 +164,7 @@ def test_runportal_serves_and_stops_everything_it_started(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
-            assert proc.wait(30) == 0, log.read_text()
+            assert proc.wait(60) == 0, log.read_text()
         finally:
             if proc.poll() is None:
                 proc.kill()
