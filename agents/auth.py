@@ -13,6 +13,7 @@ import secrets
 import threading
 import time
 from collections.abc import Mapping
+from email.message import Message
 
 from agents.errors import AuthError
 
@@ -64,7 +65,7 @@ class Verifier:
         self,
         method: str,
         path: str,
-        headers: Mapping[str, str],
+        headers: Mapping[str, str] | Message,
         body: bytes,
         now: float | None = None,
     ) -> None:

@@ -41,8 +41,8 @@ class AgentRequestHandler(BaseHTTPRequestHandler):
     sys_version = ""
 
     def setup(self) -> None:
-        self.timeout = self.server.config.request_timeout_s
         super().setup()
+        self.connection.settimeout(self.server.config.request_timeout_s)  # idle/slow clients
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         log.debug("%s - %s", self.address_string(), format % args)
@@ -154,7 +154,7 @@ class AgentHTTPServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         """Base URL, e.g. ``http://127.0.0.1:8250``."""
-        host, port = self.server_address[:2]
+        host, port = str(self.server_address[0]), self.server_address[1]
         scheme = "https" if self.config.tls_cert else "http"
         return f"{scheme}://{host}:{port}"
 

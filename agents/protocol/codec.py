@@ -6,7 +6,7 @@ import dataclasses
 import types
 import typing
 from functools import cache
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin
 
 from agents.errors import InvalidCommand
 
@@ -52,8 +52,8 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
             raise InvalidCommand(f"{where}: expected an object")
         _, item = get_args(tp)
         return {str(k): _convert(item, v, f"{where}.{k}") for k, v in value.items()}
-    if dataclasses.is_dataclass(tp):
-        return from_dict(tp, value, where)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return from_dict(cast(type, tp), value, where)
     if tp is bool:
         if not isinstance(value, bool):
             raise InvalidCommand(f"{where}: expected a boolean")
@@ -77,7 +77,7 @@ def from_dict(cls: type[T], data: Any, where: str = "args") -> T:
     """Build dataclass ``cls`` from a JSON object, rejecting unknown or mistyped fields."""
     if not isinstance(data, dict):
         raise InvalidCommand(f"{where}: expected an object")
-    hints = _hints(cls)
+    hints = _hints(cast(type, cls))
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
     unknown = sorted(set(data) - set(fields))
     if unknown:

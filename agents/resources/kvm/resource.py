@@ -40,19 +40,19 @@ class KvmResource(KvmStorage, Resource):
     def __init__(self, options: dict[str, Any]) -> None:
         super().__init__()
         self.options = options
-        self.libvirt = Connection(options.get("uri", "qemu:///system"))
+        self.virt = Connection(options.get("uri", "qemu:///system"))
         self.domain_type = accel.domain_type(options.get("accel", "auto"))
         self._samples: dict[str, tuple[float, int]] = {}
         self._host_sample: tuple[int, int] | None = None
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        self.libvirt.close()
+        self.virt.close()
 
     # -- helpers ---------------------------------------------------------------
     def _domain(self, name: str) -> libvirt.virDomain:
         with mapped_errors(f"VM {name}"):
-            return self.libvirt.get().lookupByName(name)
+            return self.virt.get().lookupByName(name)
 
     def _find(self, name: str) -> libvirt.virDomain | None:
         try:
@@ -67,7 +67,7 @@ class KvmResource(KvmStorage, Resource):
 
     def _all_states(self) -> dict[str, PowerState]:
         with mapped_errors("list domains"):
-            doms = self.libvirt.get().listAllDomains(0)
+            doms = self.virt.get().listAllDomains(0)
             return {d.name(): _STATES.get(d.state()[0], "unknown") for d in doms}
 
     def _domain_options(self, cmd: c.StartVmCommand) -> DomainOptions:
@@ -96,7 +96,7 @@ class KvmResource(KvmStorage, Resource):
     # -- host ------------------------------------------------------------------
     def _host_info(self) -> c.HostInfoAnswer:
         with mapped_errors("host info"):
-            conn = self.libvirt.get()
+            conn = self.virt.get()
             _, mem_mib, cpus, mhz, _, sockets, _, _ = conn.getInfo()
             version = conn.getLibVersion()
             hostname = conn.getHostname()
@@ -124,12 +124,12 @@ class KvmResource(KvmStorage, Resource):
 
     def check_health(self, cmd: c.CheckHealthCommand) -> c.Answer:
         with mapped_errors("health"):
-            self.libvirt.get().getLibVersion()
+            self.virt.get().getLibVersion()
         return c.Answer(details="resource is alive")
 
     def host_stats(self, cmd: c.HostStatsCommand) -> c.HostStatsAnswer:
         with mapped_errors("host stats"):
-            conn = self.libvirt.get()
+            conn = self.virt.get()
             info = conn.getInfo()
             free = conn.getFreeMemory()
             cpu = conn.getCPUStats(libvirt.VIR_NODE_CPU_STATS_ALL_CPUS, 0)
@@ -156,7 +156,7 @@ class KvmResource(KvmStorage, Resource):
         if dom is not None and self._state(dom) == "running":
             return c.StartVmAnswer(vm_name=name, state="running", vnc_port=self._vnc_port(dom))
         xml = domain_xml(cmd.vm, self._domain_options(cmd))
-        conn = self.libvirt.get()
+        conn = self.virt.get()
         with mapped_errors(f"start {name}"):
             if dom is not None:
                 dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)

@@ -22,14 +22,14 @@ CHUNK = 4 * 1024 * 1024
 
 
 class KvmStorage:
-    """Mixin with the storage operations; expects ``self.libvirt`` and ``self.options``."""
+    """Mixin with the storage operations; expects ``self.virt`` and ``self.options``."""
 
-    libvirt: Connection
+    virt: Connection
     options: dict[str, Any]
 
     def _pool(self, name: str) -> libvirt.virStoragePool:
         with mapped_errors(f"pool {name}"):
-            pool = self.libvirt.get().storagePoolLookupByName(name)
+            pool = self.virt.get().storagePoolLookupByName(name)
             if not pool.isActive():
                 pool.create(0)
             return pool
@@ -60,7 +60,7 @@ class KvmStorage:
 
     def modify_storage_pool(self, cmd: c.ModifyStoragePoolCommand) -> c.PoolAnswer:
         spec = cmd.pool
-        conn = self.libvirt.get()
+        conn = self.virt.get()
         try:
             pool = conn.storagePoolLookupByName(spec.name)
         except libvirt.libvirtError:
