@@ -73,6 +73,15 @@ def redis_answers(port: int) -> bool:
         return False
 
 
+def worker_answers(name: str) -> bool:
+    from portal.celery import app
+
+    try:
+        return bool(app.control.ping(destination=[name], timeout=0.5))
+    except Exception:  # broker still starting
+        return False
+
+
 class Stopped(Exception):
     """A stop was requested, or a supervised process exited."""
 
@@ -153,7 +162,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, skip_setup=False, **options):
         var = Path(settings.VAR_DIR)
-        lock = open(var / "runportal.lock", "a+")  # noqa: SIM115 (held for the process lifetime)
+        lock = open(var / "runportal.lock", "a+")  # held (flock) until this process exits
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -189,9 +198,10 @@ class Command(BaseCommand):
                     "--daemonize", "no", "--loglevel", "warning",
                 ], env)  # fmt: skip
                 sup.wait_for("redis", lambda: redis_answers(redis_port), timeout=20)
+            worker_name = f"portal@{socket.gethostname()}"
             sup.start("celery worker", [
                 python, "-m", "celery", "-A", "portal", "worker", "-l", "info", "-c", "2",
-                "--hostname", f"portal@{socket.gethostname()}",
+                "--hostname", worker_name,
             ], env)  # fmt: skip
             sup.start("celery beat", [
                 python, "-m", "celery", "-A", "portal", "beat", "-l", "info",
@@ -208,16 +218,14 @@ class Command(BaseCommand):
                        "--graceful-timeout", str(STOP_TIMEOUT - 2)]  # fmt: skip
             sup.start("web", web, env)
             sup.wait_for("web server", lambda: port_open(port), timeout=60)
-            sup.wait_for("celery worker", self.worker_answers, timeout=60)
+            sup.wait_for("celery worker", lambda: worker_answers(worker_name), timeout=60)
             self.banner(port)
             sup.run_forever()
         except Stopped as reason:
             self.say(f"stopping: {reason}")
             failed = sup.stop_signal is None
         finally:
-            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-                signal.signal(sig, sup.on_signal)  # a second Ctrl-C only hurries the stop
-            sup.stop_all()
+            sup.stop_all()  # a second Ctrl-C meanwhile skips the waiting
         if failed:
             raise CommandError("a supervised process exited; see its output above")
         self.say("all processes stopped")
@@ -230,15 +238,6 @@ class Command(BaseCommand):
             call_command("seed_demo", stdout=self.stdout)
         call_command("collectstatic", interactive=False, verbosity=0)
         self.say(f"setup done in {time.monotonic() - started:.1f}s")
-
-    @staticmethod
-    def worker_answers() -> bool:
-        from portal.celery import app
-
-        try:
-            return bool(app.control.ping(timeout=0.5))
-        except Exception:  # broker still starting
-            return False
 
     def banner(self, port: int) -> None:
         mode = "runserver (DEBUG on)" if settings.DEBUG else "gunicorn (DEBUG off)"
