@@ -47,11 +47,6 @@ from portal.models import Account
 from portal.querysets import is_root_admin
 
 
-def capacity_response(exc: services.InsufficientCapacity) -> Response:
-    """Nothing left to allocate: 409 with CloudStack's error code (533)."""
-    return Response({"detail": str(exc), "errorcode": exc.code}, status=status.HTTP_409_CONFLICT)
-
-
 class RestrictedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     """List/retrieve through ``restrict()``; verbs (POST actions) restrict for "change"."""
 
@@ -168,12 +163,10 @@ class IPAddressViewSet(RestrictedReadOnlyViewSet):
         )
         if not Account.objects.restrict(request.user, "view").filter(pk=account.pk).exists():
             return Response({"account": ["Object does not exist."]}, status=400)
-        try:
-            ip = services.allocate_public_ip(
-                account, data.validated_data["zone"], network, **self._actor()
-            )
-        except services.InsufficientCapacity as exc:
-            return capacity_response(exc)
+        # InsufficientCapacity (533) becomes a 409 in portal.api.exceptions.
+        ip = services.allocate_public_ip(
+            account, data.validated_data["zone"], network, **self._actor()
+        )
         return Response(
             self.get_serializer(ip).data,
             status=status.HTTP_201_CREATED,

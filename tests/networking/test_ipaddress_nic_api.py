@@ -85,7 +85,7 @@ class TestAllocateReleaseAPI:
             got.append(response.data["id"])
         response = client.post(url, {"zone": ip_range.zone_id}, format="json")
         assert response.status_code == 409
-        assert response.data["errorcode"] == 533
+        assert response.data["error_code"] == 533
         assert "No free public IP" in response.data["detail"]
         response = client.post(reverse("api:ipaddress-release", kwargs={"pk": got[0]}))
         assert response.status_code == 200, response.content
