@@ -234,3 +234,10 @@ AGENT_PING_TIMEOUT_FACTOR = float(os.environ.get("AGENT_PING_TIMEOUT_FACTOR", "2
 # The planner looks at no more than this many candidate hosts per placement.
 PLANNER_MAX_CANDIDATES = int(os.environ.get("PLANNER_MAX_CANDIDATES", "1000"))
 DEFAULT_PLANNER = os.environ.get("DEFAULT_PLANNER", "firstfit")
+
+# Template/ISO downloads: networks the operator allows even though they are private or
+# loopback (comma-separated CIDRs, e.g. a local mirror), where NFS image stores are mounted
+# on the management server, and the largest image accepted.
+TEMPLATE_URL_ALLOWED_NETWORKS = env_list("TEMPLATE_URL_ALLOWED_NETWORKS")
+IMAGE_STORE_MOUNT_ROOT = Path(os.environ.get("IMAGE_STORE_MOUNT_ROOT", VAR_DIR / "secondary"))
+TEMPLATE_MAX_BYTES = int(os.environ.get("TEMPLATE_MAX_BYTES", str(200 * 1024**3)))

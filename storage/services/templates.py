@@ -1,12 +1,14 @@
-"""Template and ISO services: register from a URL (the download is a later job)."""
+"""Template and ISO services: register from a URL; a ``template.download`` job fetches it."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from compute.choices import Hypervisor
 from portal.querysets import is_root_admin
 from portal.services.base import apply_changes, delete_with_event, save_validated
+from portal.services.jobs import create_job
 from storage.choices import ImageFormat, TemplateState
 from storage.models import Template
 from storage.services.urls import check_download_url
@@ -53,12 +55,17 @@ def create_template(*, acting_user, client_ip: str | None = None, **fields) -> T
     fields.setdefault("account", acting_user.account)
     template = Template(state=TemplateState.NOT_UPLOADED, **fields)
     _validate(template)
-    return save_validated(
-        template,
-        event_type="ISO.CREATE" if template.is_iso else "TEMPLATE.CREATE",
-        acting_user=acting_user,
-        client_ip=client_ip,
-    )
+    with transaction.atomic():
+        save_validated(
+            template,
+            event_type="ISO.CREATE" if template.is_iso else "TEMPLATE.CREATE",
+            acting_user=acting_user,
+            client_ip=client_ip,
+        )
+        template.download_job = create_job(
+            "template.download", acting_user=acting_user, resource=template
+        )
+    return template
 
 
 def update_template(

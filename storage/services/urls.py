@@ -106,9 +106,42 @@ def check_download_url(url: str, field_name: str = "url") -> str:
     if host == "localhost" or host.endswith(".localhost"):
         raise _error("The URL points to this machine.", field_name)
     address = _literal_ip(host)
-    if address is not None:
+    if address is not None and not operator_allows(address):
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
         if not address.is_global or address.is_multicast:
             raise _error("The URL points to a private, loopback or link-local address.", field_name)
     return url
+
+
+def operator_allows(address) -> bool:
+    """True when the operator listed a network containing ``address`` in
+    ``TEMPLATE_URL_ALLOWED_NETWORKS`` (e.g. a local mirror; tests allow loopback)."""
+    from django.conf import settings
+
+    for network in getattr(settings, "TEMPLATE_URL_ALLOWED_NETWORKS", []):
+        try:
+            if address in ipaddress.ip_network(network, strict=False):
+                return True
+        except (ValueError, TypeError):
+            continue
+    return False
+
+
+def check_resolved_address(host: str) -> None:
+    """Resolve ``host`` (in a job, never in a request) and refuse it if any address is
+    private, loopback, link-local, multicast or otherwise not global, unless allowed."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise ValidationError(f"Cannot resolve {host}: {exc}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if operator_allows(address):
+            continue
+        if not address.is_global or address.is_multicast:
+            raise ValidationError(
+                f"{host} resolves to {address}, a private, loopback or link-local address."
+            )
