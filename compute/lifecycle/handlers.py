@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agents.protocol import commands as c
@@ -159,9 +159,13 @@ def _implement_networks(instance: Instance, claims: Claims, report) -> list[Nic]
     for nic in nics:
         network = nic.network
         if network.guest_type == GuestIpType.ISOLATED and not network.vlan:
-            allocate_guest_vlan(network)
-            claims.vlan_networks.append(network)
-            Network.objects.filter(pk=network.pk).update(state=NetworkState.IMPLEMENTED)
+            try:
+                allocate_guest_vlan(network)
+            except IntegrityError:  # a concurrent deploy implemented it first: use its VLAN
+                network.refresh_from_db()
+            else:
+                claims.vlan_networks.append(network)
+                Network.objects.filter(pk=network.pk).update(state=NetworkState.IMPLEMENTED)
         if nic.broadcast_uri != network.vlan:
             nic.broadcast_uri = network.vlan
             Nic.objects.filter(pk=nic.pk).update(broadcast_uri=network.vlan)
