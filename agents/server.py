@@ -37,6 +37,7 @@ class AgentRequestHandler(BaseHTTPRequestHandler):
     server: AgentHTTPServer
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
+    wbufsize = 64 * 1024  # headers + body leave in one send (flushed after each request)
     server_version = f"cloudportal-agent/{AGENT_VERSION}"
     sys_version = ""
 
