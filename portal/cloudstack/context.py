@@ -16,6 +16,10 @@ from portal.cloudstack.registry import Command, Shape
 from portal.querysets import is_domain_admin, is_root_admin
 
 MAX_PAGE_SIZE = 500
+_NOT_FOUND = (
+    "due to incorrect long value format, or entity does not exist or due to incorrect "
+    "parameter annotation for the field in api cmd class."
+)
 _MAP_RE = re.compile(r"^([^\[\]]+)\[(\d+)\]\.([^\[\]]+)$")
 
 
@@ -107,14 +111,13 @@ class Context:
         try:
             key = uuid.UUID(value)
         except ValueError as exc:
-            raise param_error(
-                f"Invalid parameter {name} value={value} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class."
-            ) from exc
+            raise param_error(f"Invalid parameter {name} value={value} {_NOT_FOUND}") from exc
         qs = queryset if queryset is not None else model.objects.all()
         obj = qs.restrict(self.user, action).filter(uuid=key).first()
         if obj is None:
             raise param_error(
-                f"Unable to execute API command {self.command.name.lower()} due to invalid value. Invalid parameter {name} value={value} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class."
+                f"Unable to execute API command {self.command.name.lower()} due to invalid value. "
+                f"Invalid parameter {name} value={value} {_NOT_FOUND}"
             )
         return obj
 

@@ -144,7 +144,8 @@ def api(request) -> HttpResponse:
             if param.required and plain.get(param.name, "") == "":
                 raise ApiError(
                     PARAM_ERROR,
-                    f"Unable to execute API command {cmd.name.lower()} due to missing parameter {param.name}",
+                    f"Unable to execute API command {cmd.name.lower()} "
+                    f"due to missing parameter {param.name}",
                 )
         ctx = Context(cmd, user, plain, maps, getattr(request, "client_ip", None))
         if cmd.is_list:

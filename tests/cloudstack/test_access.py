@@ -39,7 +39,10 @@ def test_every_command_for_every_role(role_name, role_users, cs_client, seeded):
         assert response["Content-Type"].startswith("application/json")
         if role.allows(name):
             assert response.status_code != 432, (name, body)
-            assert response.status_code < 500 or response.status_code in (533, 534, 535), (name, body)
+            assert response.status_code < 500 or response.status_code in (533, 534, 535), (
+                name,
+                body,
+            )
         else:
             assert response.status_code == 432, (name, body)
             assert list(body) == ["errorresponse"]
@@ -57,11 +60,17 @@ def test_user_role_cannot_touch_infrastructure(role_users, cs_client, seeded):
 def _vm(user, seeded):
     from tests.factories import InstanceFactory
 
-    return InstanceFactory(account=user.account, zone=seeded["zone"],
-                           service_offering=seeded["offering"], template=seeded["template"])
+    return InstanceFactory(
+        account=user.account,
+        zone=seeded["zone"],
+        service_offering=seeded["offering"],
+        template=seeded["template"],
+    )
 
 
-def test_tenants_see_only_their_own(cs_client, tenant, other_tenant, domain_admin, root_admin, seeded):
+def test_tenants_see_only_their_own(
+    cs_client, tenant, other_tenant, domain_admin, root_admin, seeded
+):
     from tests.factories import AccountFactory, UserFactory
 
     mine, theirs = _vm(tenant, seeded), _vm(other_tenant, seeded)
@@ -77,17 +86,24 @@ def test_tenants_see_only_their_own(cs_client, tenant, other_tenant, domain_admi
     assert ids(other_tenant, listall="true") == {str(theirs.uuid)}
     assert ids(domain_admin) == set()
     assert ids(domain_admin, listall="true") == {str(in_subtree.uuid)}
-    assert ids(root_admin, listall="true") >= {str(mine.uuid), str(theirs.uuid), str(in_subtree.uuid)}
-    assert ids(root_admin, domainid=str(tenant.account.domain.uuid), account=tenant.account.name) == {
-        str(mine.uuid)
+    assert ids(root_admin, listall="true") >= {
+        str(mine.uuid),
+        str(theirs.uuid),
+        str(in_subtree.uuid),
     }
+    assert ids(
+        root_admin, domainid=str(tenant.account.domain.uuid), account=tenant.account.name
+    ) == {str(mine.uuid)}
     # another tenant's VM is not found: 431, never a 403 or its data
     api = cs_client(tenant)
     for command in ("startVirtualMachine", "stopVirtualMachine", "destroyVirtualMachine"):
         response = api.raw(command, id=str(theirs.uuid))
         assert response.status_code == 431, command
     assert api.raw("listVirtualMachines", id=str(theirs.uuid)).status_code == 431
-    assert api.raw("queryAsyncJobResult", jobid="00000000-0000-0000-0000-000000000000").status_code == 431
+    assert (
+        api.raw("queryAsyncJobResult", jobid="00000000-0000-0000-0000-000000000000").status_code
+        == 431
+    )
 
 
 def test_cross_tenant_keypairs_and_volumes(cs_client, tenant, other_tenant, seeded):
@@ -108,17 +124,22 @@ def test_cross_tenant_keypairs_and_volumes(cs_client, tenant, other_tenant, seed
 
 
 def test_list_virtual_machines_query_count_is_constant(cs_client, root_admin, seeded):
-    from tests.factories import NetworkFactory
     from networking.models import Nic
+    from tests.factories import NetworkFactory
 
     api = cs_client(root_admin)
     network = NetworkFactory(zone=seeded["zone"], account=root_admin.account)
 
     def add(n):
-        for i in range(n):
+        for _ in range(n):
             vm = _vm(root_admin, seeded)
-            Nic.objects.create(instance=vm, network=network, mac_address=f"02:00:00:00:{vm.pk // 256:02x}:{vm.pk % 256:02x}",
-                               ip_address=f"10.1.{vm.pk // 250}.{vm.pk % 250 + 2}", is_default=True)
+            Nic.objects.create(
+                instance=vm,
+                network=network,
+                mac_address=f"02:00:00:00:{vm.pk // 256:02x}:{vm.pk % 256:02x}",
+                ip_address=f"10.1.{vm.pk // 250}.{vm.pk % 250 + 2}",
+                is_default=True,
+            )
 
     def count():
         with CaptureQueriesContext(connection) as queries:
@@ -127,7 +148,9 @@ def test_list_virtual_machines_query_count_is_constant(cs_client, root_admin, se
 
     add(1)
     one, body = count()
-    assert body["count"] == 1 and body["virtualmachine"][0]["nic"][0]["networkid"] == str(network.uuid)
+    assert body["count"] == 1 and body["virtualmachine"][0]["nic"][0]["networkid"] == str(
+        network.uuid
+    )
     add(49)
     fifty, body = count()
     assert body["count"] == 50

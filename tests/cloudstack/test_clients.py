@@ -37,20 +37,42 @@ def live_cloud(defaults, simulator, run_jobs_inline):  # noqa: F811
     zone = ZoneFactory(allocation_state=AllocationState.ENABLED)
     cluster = ClusterFactory(pod__zone=zone, zone=zone)
     for i in range(2):
-        HostFactory(cluster=cluster, url=f"{simulator.url}/hosts/cs{cluster.pk}-{i}",
-                    agent_secret=SECRET, cpus=4, cpu_speed=2000, memory=8 * 1024**3)
-    StoragePoolFactory(cluster=None, pod=None, zone=zone, scope="ZONE",
-                       capacity_bytes=200 * 1024**3, overprovisioning_factor=1)
+        HostFactory(
+            cluster=cluster,
+            url=f"{simulator.url}/hosts/cs{cluster.pk}-{i}",
+            agent_secret=SECRET,
+            cpus=4,
+            cpu_speed=2000,
+            memory=8 * 1024**3,
+        )
+    StoragePoolFactory(
+        cluster=None,
+        pod=None,
+        zone=zone,
+        scope="ZONE",
+        capacity_bytes=200 * 1024**3,
+        overprovisioning_factor=1,
+    )
     template = TemplateFactory(zone=None, size=2 * 1024**3, is_public=True, is_featured=True)
-    physical = create_physical_network(acting_user=None, zone=zone, name="phys", vlan_range="100-110")
+    physical = create_physical_network(
+        acting_user=None, zone=zone, name="phys", vlan_range="100-110"
+    )
     TrafficType.objects.create(physical_network=physical, traffic_type="Guest")
-    create_public_ip_range(acting_user=None, zone=zone, physical_network=physical,
-                           gateway="203.0.113.1", netmask="255.255.255.0",
-                           start_ip="203.0.113.10", end_ip="203.0.113.20")
+    create_public_ip_range(
+        acting_user=None,
+        zone=zone,
+        physical_network=physical,
+        gateway="203.0.113.1",
+        netmask="255.255.255.0",
+        start_ip="203.0.113.10",
+        end_ip="203.0.113.20",
+    )
     assert PublicIpRange.objects.count() == 1
-    return {"zone": zone, "template": template, "offering": ServiceOfferingFactory(cpu_number=1,
-                                                                                   cpu_speed=500,
-                                                                                   memory=512)}
+    return {
+        "zone": zone,
+        "template": template,
+        "offering": ServiceOfferingFactory(cpu_number=1, cpu_speed=500, memory=512),
+    }
 
 
 @pytest.fixture
@@ -62,8 +84,9 @@ def keys(root_admin):
 
 
 def test_libcloud_main_flow(live_server, live_cloud, keys):
-    driver = get_driver(Provider.CLOUDSTACK)(key=keys[0], secret=keys[1],
-                                             url=f"{live_server.url}/client/api", secure=False)
+    driver = get_driver(Provider.CLOUDSTACK)(
+        key=keys[0], secret=keys[1], url=f"{live_server.url}/client/api", secure=False
+    )
     locations = driver.list_locations()
     assert [loc.id for loc in locations] == [str(live_cloud["zone"].uuid)]
     sizes = {s.id: s for s in driver.list_sizes()}
@@ -99,19 +122,29 @@ def test_libcloud_main_flow(live_server, live_cloud, keys):
 def test_libcloud_bad_key_is_invalid_creds(live_server, live_cloud, keys):
     from libcloud.common.types import InvalidCredsError
 
-    driver = get_driver(Provider.CLOUDSTACK)(key=keys[0], secret="wrong",
-                                             url=f"{live_server.url}/client/api", secure=False)
+    driver = get_driver(Provider.CLOUDSTACK)(
+        key=keys[0], secret="wrong", url=f"{live_server.url}/client/api", secure=False
+    )
     with pytest.raises(InvalidCredsError):
         driver.list_locations()
 
 
 def test_cs_flows(live_server, live_cloud, keys):
-    api = CloudStack(endpoint=f"{live_server.url}/client/api", key=keys[0], secret=keys[1],
-                     poll_interval=0.1, fetch_result=True)
+    api = CloudStack(
+        endpoint=f"{live_server.url}/client/api",
+        key=keys[0],
+        secret=keys[1],
+        poll_interval=0.1,
+        fetch_result=True,
+    )
     zones = api.listZones(fetch_list=True)
     assert [z["id"] for z in zones] == [str(live_cloud["zone"].uuid)]
-    result = api.deployVirtualMachine(zoneid=zones[0]["id"], serviceofferingid=str(live_cloud["offering"].uuid),
-                                      templateid=str(live_cloud["template"].uuid), name="api-vm")
+    result = api.deployVirtualMachine(
+        zoneid=zones[0]["id"],
+        serviceofferingid=str(live_cloud["offering"].uuid),
+        templateid=str(live_cloud["template"].uuid),
+        name="api-vm",
+    )
     vm = result["virtualmachine"]
     assert vm["state"] == "Running" and vm["name"] == "api-vm"
     assert vm["nic"][0]["isdefault"] is True and vm["created"].endswith("+0000")
@@ -120,7 +153,9 @@ def test_cs_flows(live_server, live_cloud, keys):
     listed = api.listVirtualMachines(fetch_list=True, id=vm["id"])
     assert listed[0]["state"] == "Stopped"
     # POST transport works the same
-    post = CloudStack(endpoint=f"{live_server.url}/client/api", key=keys[0], secret=keys[1], method="post")
+    post = CloudStack(
+        endpoint=f"{live_server.url}/client/api", key=keys[0], secret=keys[1], method="post"
+    )
     assert post.listVirtualMachines()["count"] == 1
     # errors
     with pytest.raises(CloudStackApiException) as err:
@@ -140,12 +175,19 @@ def test_cs_job_failure_is_reported(live_server, live_cloud, keys):
     from compute.models import Host
 
     Host.objects.update(status="Down")
-    api = CloudStack(endpoint=f"{live_server.url}/client/api", key=keys[0], secret=keys[1],
-                     poll_interval=0.1, fetch_result=True)
+    api = CloudStack(
+        endpoint=f"{live_server.url}/client/api",
+        key=keys[0],
+        secret=keys[1],
+        poll_interval=0.1,
+        fetch_result=True,
+    )
     with pytest.raises(CloudStackApiException) as err:
-        api.deployVirtualMachine(zoneid=str(live_cloud["zone"].uuid),
-                                 serviceofferingid=str(live_cloud["offering"].uuid),
-                                 templateid=str(live_cloud["template"].uuid))
+        api.deployVirtualMachine(
+            zoneid=str(live_cloud["zone"].uuid),
+            serviceofferingid=str(live_cloud["offering"].uuid),
+            templateid=str(live_cloud["template"].uuid),
+        )
     assert err.value.args[0] == "Job failure"
     assert err.value.error["errorcode"] in (530, 533) and err.value.error["errortext"]
 
@@ -155,8 +197,13 @@ def test_cs_fetch_list_pages_past_500(live_server, defaults, keys, root_admin):
 
     zone = ZoneFactory()
     first = InstanceFactory(zone=zone, account=root_admin.account)
-    InstanceFactory.create_batch(520, zone=zone, account=root_admin.account,
-                                 service_offering=first.service_offering, template=first.template)
+    InstanceFactory.create_batch(
+        520,
+        zone=zone,
+        account=root_admin.account,
+        service_offering=first.service_offering,
+        template=first.template,
+    )
     api = CloudStack(endpoint=f"{live_server.url}/client/api", key=keys[0], secret=keys[1])
     vms = api.listVirtualMachines(fetch_list=True)
     assert len(vms) == 521

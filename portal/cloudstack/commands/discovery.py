@@ -56,7 +56,8 @@ def list_apis(ctx):
         names = [n for n in names if n.lower() == ctx.str("name").lower()]
         if not names:
             raise param_error(
-                f"Api Discovery plugin was unable to find an api by that name or process any apis: {ctx.str('name')}"
+                "Api Discovery plugin was unable to find an api by that name or process any "
+                f"apis: {ctx.str('name')}"
             )
     apis = [REGISTRY[n] for n in names if _allowed(ctx, n)]
     if not apis:

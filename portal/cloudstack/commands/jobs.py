@@ -77,7 +77,8 @@ def list_async_jobs(ctx):
 
 @shape(
     "event",
-    "id type level description account domainid domain created state username resourceid resourcetype",
+    "id type level description account domainid domain created state username resourceid "
+    "resourcetype",
     created="date",
 )
 def EVENT(event, ctx):

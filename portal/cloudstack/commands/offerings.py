@@ -213,7 +213,8 @@ def create_disk_offering(ctx):
 @shape(
     "networkoffering",
     "id name displaytext guestiptype traffictype state availability isdefault specifyvlan "
-    "specifyipranges conservemode ispersistent egressdefaultpolicy forvpc networkrate service created",
+    "specifyipranges conservemode ispersistent egressdefaultpolicy forvpc networkrate service "
+    "created",
     isdefault="boolean",
     specifyvlan="boolean",
     specifyipranges="boolean",

@@ -143,7 +143,7 @@ LIST_PARAMS = [
         Param(
             "templatefilter",
             required=True,
-            description="featured, self, selfexecutable, sharedexecutable, executable, community or all",
+            description=", ".join(FILTERS),
         ),
         *LIST_PARAMS,
     ],

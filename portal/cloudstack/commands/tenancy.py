@@ -427,7 +427,6 @@ register_result("Project", project_queryset, PROJECT, "Project")
 def list_projects(ctx):
     qs = project_queryset().restrict(ctx.user, "view")
     if not ctx.is_root:
-
         qs = (
             qs
             | Project.objects.filter(members=ctx.user.account).select_related("domain", "account")

@@ -198,7 +198,8 @@ def _owner_account(ctx):
 
 @command(
     "deployVirtualMachine",
-    "Creates and automatically starts a virtual machine based on a service offering, disk offering, and template.",
+    "Creates and automatically starts a virtual machine based on a service offering, "
+    "disk offering, and template.",
     params=[
         Param("zoneid", "uuid", required=True, related="listZones"),
         Param("serviceofferingid", "uuid", required=True, related="listServiceOfferings"),
@@ -345,7 +346,8 @@ def recover_virtual_machine(ctx):
 
 @command(
     "migrateVirtualMachine",
-    "Attempts Migration of a VM to a different host or Root volume of the vm to a different storage pool",
+    "Attempts Migration of a VM to a different host or Root volume of the vm to a "
+    "different storage pool",
     params=[
         Param("virtualmachineid", "uuid", required=True, related="listVirtualMachines"),
         Param("hostid", "uuid", related="listHosts"),
