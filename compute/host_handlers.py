@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from agents.protocol import commands as c
@@ -61,7 +61,6 @@ def connect_host_job(job, report) -> dict:
         for pool in pools_of(host):
             agent.send(host, c.ModifyStoragePoolCommand(pool=pool_spec(pool), add=True))
     except JobError as exc:
-        Host.objects.filter(pk=host.pk).update(status=HostStatus.ALERT)
         record_event(
             "HOST.CONNECT",
             acting_user=job.user,
@@ -70,6 +69,11 @@ def connect_host_job(job, report) -> dict:
             level=EventLevel.ERROR,
             description=str(exc),
         )
+        if host.last_ping is None and not host.instances.exists():
+            # Never connected: no half-added host stays behind.
+            host.delete()
+            raise JobError(f"Host {host.name} was not added: {exc}", code=exc.code) from exc
+        Host.objects.filter(pk=host.pk).update(status=HostStatus.ALERT)
         raise
     Host.objects.filter(pk=host.pk).update(
         status=HostStatus.UP,
@@ -92,18 +96,95 @@ def connect_host_job(job, report) -> dict:
 
 
 def ping_host(host: Host) -> bool:
-    """One heartbeat: True and ``last_ping`` refreshed if the agent answered."""
+    """One heartbeat: True, ``last_ping`` refreshed and VM power states reconciled if the
+    agent answered; a Disconnected/Alert/Down host comes back Up by itself."""
     try:
-        agent.send(host, c.PingCommand(host_id=str(host.uuid)))
+        answer = agent.send(host, c.PingCommand(host_id=str(host.uuid)))
     except JobError:
         return False
     Host.objects.filter(pk=host.pk).update(last_ping=timezone.now(), status=HostStatus.UP)
+    reconcile_power_states(host, answer.vm_states)
     return True
 
 
 def mark_silent_hosts() -> int:
-    """Hosts silent for ``interval x factor`` become Disconnected (CloudStack: 150 s)."""
+    """Host health rules (documented in docs/agent-protocol.md):
+
+    * Up, silent for ``AGENT_PING_INTERVAL x AGENT_PING_TIMEOUT_FACTOR`` (60 s x 2.5 =
+      150 s, CloudStack's default) -> Disconnected;
+    * Disconnected or Alert, silent for ``AGENT_DOWN_AFTER_SECONDS`` (default 600 s) -> Down.
+
+    Any answered ping makes the host Up again.
+    """
+    now = timezone.now()
     silence = timedelta(seconds=settings.AGENT_PING_INTERVAL * settings.AGENT_PING_TIMEOUT_FACTOR)
-    return Host.objects.filter(status=HostStatus.UP, last_ping__lt=timezone.now() - silence).update(
+    changed = Host.objects.filter(status=HostStatus.UP, last_ping__lt=now - silence).update(
         status=HostStatus.DISCONNECTED
     )
+    down_after = timedelta(seconds=settings.AGENT_DOWN_AFTER_SECONDS)
+    changed += Host.objects.filter(
+        status__in=[HostStatus.DISCONNECTED, HostStatus.ALERT], last_ping__lt=now - down_after
+    ).update(status=HostStatus.DOWN)
+    return changed
+
+
+def _instance_id(vm_name: str) -> int | None:
+    parts = vm_name.split("-")
+    if len(parts) == 4 and parts[0] == "i" and parts[3] == "VM" and parts[2].isdigit():
+        return int(parts[2])
+    return None
+
+
+def reconcile_power_states(host: Host, vm_states: dict[str, str]) -> int:
+    """Make instance rows agree with what the hypervisor reports (CloudStack's VM sync).
+
+    A Running instance of this host that is reported stopped or absent becomes Stopped and
+    gives its capacity back; a Stopped instance reported running here becomes Running on this
+    host. Transitional states belong to their job and are left alone.
+    """
+    from compute import capacity
+    from compute.choices import InstanceState
+    from compute.models import Instance
+
+    running_here = {_instance_id(n) for n, state in vm_states.items() if state == "running"}
+    running_here.discard(None)
+    changed = 0
+    gone = Instance.objects.filter(host=host, state=InstanceState.RUNNING).exclude(
+        pk__in=running_here
+    )
+    for instance in gone:
+        moved = Instance.objects.filter(pk=instance.pk, state=InstanceState.RUNNING).update(
+            state=InstanceState.STOPPED, host=None, last_host=host
+        )
+        if moved:
+            capacity.release_host(
+                host.pk,
+                cpu_mhz=instance.cpu_number * instance.cpu_speed,
+                memory_mib=instance.memory,
+            )
+            record_event(
+                "VM.POWER.OFF",
+                acting_user=None,
+                resource=instance,
+                level=EventLevel.WARN,
+                description=f"Reported stopped by {host.name}",
+            )
+            changed += 1
+    for instance in Instance.objects.filter(pk__in=running_here, state=InstanceState.STOPPED):
+        moved = Instance.objects.filter(pk=instance.pk, state=InstanceState.STOPPED).update(
+            state=InstanceState.RUNNING, host=host, last_host=host
+        )
+        if moved:
+            Host.objects.filter(pk=host.pk).update(
+                cpu_allocated_mhz=F("cpu_allocated_mhz") + instance.cpu_number * instance.cpu_speed,
+                memory_allocated=F("memory_allocated") + instance.memory * capacity.MIB,
+            )
+            record_event(
+                "VM.POWER.ON",
+                acting_user=None,
+                resource=instance,
+                level=EventLevel.WARN,
+                description=f"Reported running by {host.name}",
+            )
+            changed += 1
+    return changed

@@ -231,6 +231,7 @@ AGENT_TLS_VERIFY = env_bool("AGENT_TLS_VERIFY", True)
 # after AGENT_PING_TIMEOUT_FACTOR intervals without an answer (CloudStack: 60 s x 2.5).
 AGENT_PING_INTERVAL = int(os.environ.get("AGENT_PING_INTERVAL", "60"))
 AGENT_PING_TIMEOUT_FACTOR = float(os.environ.get("AGENT_PING_TIMEOUT_FACTOR", "2.5"))
+AGENT_DOWN_AFTER_SECONDS = int(os.environ.get("AGENT_DOWN_AFTER_SECONDS", "600"))
 # The planner looks at no more than this many candidate hosts per placement.
 PLANNER_MAX_CANDIDATES = int(os.environ.get("PLANNER_MAX_CANDIDATES", "1000"))
 DEFAULT_PLANNER = os.environ.get("DEFAULT_PLANNER", "firstfit")
@@ -241,3 +242,37 @@ DEFAULT_PLANNER = os.environ.get("DEFAULT_PLANNER", "firstfit")
 TEMPLATE_URL_ALLOWED_NETWORKS = env_list("TEMPLATE_URL_ALLOWED_NETWORKS")
 IMAGE_STORE_MOUNT_ROOT = Path(os.environ.get("IMAGE_STORE_MOUNT_ROOT", VAR_DIR / "secondary"))
 TEMPLATE_MAX_BYTES = int(os.environ.get("TEMPLATE_MAX_BYTES", str(200 * 1024**3)))
+
+# --- Plugins (marketplace) -- owned by marketplace/; see docs/plugins.md ------------------
+# Installed plugins are listed by the marketplace in PLUGINS_DIR/installed.json and loaded
+# here; whether each one is *enabled* is read from the database at runtime (no restart).
+# A plugin that fails to import or is incompatible is skipped and reported, never fatal
+# (unless PLUGINS_STRICT, for CI).
+PLUGINS_DIR = Path(os.environ.get("PORTAL_PLUGINS_DIR", VAR_DIR / "plugins"))
+PLUGINS_STRICT = env_bool("PLUGINS_STRICT", False)
+PLUGINS_EXCLUDE = tuple(env_list("PLUGINS_EXCLUDE"))
+PLUGINS_CONFIG: dict = {}  # plugin id -> settings (below the ones stored in the database)
+PLUGINS_STATE_TTL = float(os.environ.get("PLUGINS_STATE_TTL", "5"))
+PLUGINS_HEARTBEAT_SECONDS = float(os.environ.get("PLUGINS_HEARTBEAT_SECONDS", "30"))
+# Argument list run after an install/upgrade/uninstall to reload web and worker processes
+# gracefully (e.g. ["systemctl", "reload", "cloudportal"]); empty: the admin reloads.
+PLUGINS_RELOAD_COMMAND = env_list("PLUGINS_RELOAD_COMMAND")
+try:
+    from importlib.metadata import version as _dist_version
+
+    PORTAL_VERSION = os.environ.get("PORTAL_VERSION") or _dist_version("cloudportal")
+except Exception:  # not installed as a distribution (plain checkout)
+    PORTAL_VERSION = os.environ.get("PORTAL_VERSION", "0.1.0")
+try:
+    from marketplace.loader import load_plugins as _load_plugins
+
+    PLUGIN_APPS, PLUGIN_LOAD_ERRORS, PLUGINS_GENERATION = _load_plugins(
+        PLUGINS_DIR, portal_version=PORTAL_VERSION, strict=PLUGINS_STRICT, exclude=PLUGINS_EXCLUDE
+    )
+except Exception as _exc:  # the loader itself must never stop the portal
+    if PLUGINS_STRICT:
+        raise
+    PLUGIN_APPS, PLUGIN_LOAD_ERRORS, PLUGINS_GENERATION = [], {"loader": str(_exc)}, 0
+INSTALLED_APPS += [app for app in PLUGIN_APPS if app not in INSTALLED_APPS]
+MIDDLEWARE += ["marketplace.middleware.PluginGenerationMiddleware"]
+# --- end of plugins ------------------------------------------------------------------------
