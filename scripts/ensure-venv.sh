@@ -14,6 +14,10 @@ if ! { [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "$is_311" 2>/dev/null;
     echo "error: Python 3.11 is required; set PYTHON=/path/to/python3.11 (found: $("$python" --version 2>&1))" >&2
     exit 1
   fi
+  if ! "$python" -c 'import ensurepip, sysconfig, os; os.stat(sysconfig.get_path("include") + "/Python.h")' 2>/dev/null; then
+    # Debian's own python3 keeps venv support and the C headers (for libvirt-python) apart.
+    bash "$(dirname "$0")/install-system-deps.sh" <(printf 'python3-venv\npython3-dev\n')
+  fi
   echo "Creating $venv with $("$python" --version)"
   "$python" -m venv --clear "$venv"
 fi
