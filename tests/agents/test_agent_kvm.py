@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.errors import HypervisorError
+from agents.errors import AgentCommandError, HypervisorError
 from agents.protocol import DiskSpec, NicSpec, PoolSpec, VmSpec
 from agents.protocol import commands as c
 from agents.resources.kvm import accel, bridges
@@ -211,3 +211,12 @@ def test_copy_template_refuses_paths_outside_template_roots(agent_server, client
     scheme = kvm.send(c.CopyTemplateCommand(source="ftp://x/y", pool="default-pool",
                                             volume=f"t-{tag}"))  # fmt: skip
     assert scheme.error == "storage_error"
+
+
+def test_single_host_agent_has_no_per_host_paths(agent_server, client_for):
+    pytest.importorskip("libvirt")
+    server = agent_server("kvm", {"uri": "test:///default", "manage_bridges": False})
+    with pytest.raises(AgentCommandError) as info:
+        client_for(server, host_id="other-host").send(c.PingCommand())
+    assert (info.value.status, info.value.error) == (404, "not_found")
+    assert client_for(server).health()["resource"] == "kvm"

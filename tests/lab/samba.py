@@ -69,6 +69,7 @@ class SambaServer:
         self.conf = root / "smb.conf"
         self.pidfile = root / "pid" / "smbd.pid"
         self.user, self.password = USER, PASSWORD
+        self.owned = False  # True when this session started smbd (and so must stop it)
 
     def share_dir(self, name: str) -> Path:
         return self.root / "shares" / name
@@ -100,6 +101,7 @@ class SambaServer:
             input=f"{PASSWORD}\n{PASSWORD}\n".encode(),
         )
         subprocess.run([smbd, "-D", "-s", str(self.conf)], check=True, timeout=30)
+        self.owned = True
         deadline = time.monotonic() + 20
         while not _port_open(self.port):
             if time.monotonic() > deadline:
@@ -107,4 +109,6 @@ class SambaServer:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        stop_pid(self.pidfile)
+        """Stop smbd by PID if this session started it."""
+        if self.owned:
+            stop_pid(self.pidfile)
