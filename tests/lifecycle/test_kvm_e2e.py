@@ -15,6 +15,7 @@ from networking.services import create_physical_network
 from portal.tasks import run_job
 from storage.models import OSType
 from tests.factories import ClusterFactory, HostFactory, StoragePoolFactory, TemplateFactory
+from tests.lab.fixtures import SECRET as LAB_SECRET
 
 pytestmark = pytest.mark.libvirt
 
@@ -37,7 +38,6 @@ def test_tiny_guest_boots_from_a_template_on_primary_storage(
     serial.mkdir()
     image = secondary / "tiny.qcow2"
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(image), "32M"], check=True)
-    secret = "kvm-agent-shared-secret-1"
     server = agent_server(
         "kvm",
         {
@@ -47,14 +47,13 @@ def test_tiny_guest_boots_from_a_template_on_primary_storage(
             "serial_log_dir": str(serial),
             "bridge_prefix": "brcs",
         },
-        secret=secret,
     )
     cluster = ClusterFactory(hypervisor="KVM")
     zone = cluster.zone
     host = HostFactory(
         cluster=cluster,
         url=server.url,
-        agent_secret=secret,
+        agent_secret=LAB_SECRET,
         cpus=2,
         cpu_speed=1000,
         memory=4 * 1024**3,
