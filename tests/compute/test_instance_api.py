@@ -38,9 +38,8 @@ class TestInstanceAPI(ReadOnlyTenantAPITests):
         theirs = NetworkFactory(account=other_tenant.account)
         client = api_client(tenant)
         before = Instance.objects.count()
-        response = client.post(
-            self.list_url(), {"name": "bad name!", "networks": [theirs.pk]}, format="json"
-        )
+        response = client.post(self.list_url(), {"name": "bad name!", "networks": [theirs.pk]},
+                               format="json")
         assert response.status_code == 400
         assert {"zone", "service_offering", "template", "name", "networks"} <= response.data.keys()
         assert client.patch(self.detail_url(mine), {"name": "x"}).status_code == 405
