@@ -46,9 +46,12 @@ class SimulatorResource(Resource):
 
     hypervisor = "simulator"
 
-    def __init__(self, options: dict[str, Any], host_id: str = "sim") -> None:
+    def __init__(
+        self, options: dict[str, Any], host_id: str = "sim", fleet: SimulatorFleet | None = None
+    ) -> None:
         super().__init__()
         self.host_id = host_id
+        self.fleet = fleet
         self.cpus = int(options.get("cpus", 16))
         self.cpu_speed_mhz = int(options.get("cpu_speed_mhz", 2400))
         self.memory_bytes = int(options.get("memory_bytes", 64 * GIB))
@@ -201,12 +204,37 @@ class SimulatorResource(Resource):
             return c.VncPortAnswer(address="127.0.0.1", port=vm.vnc_port)
 
     def migrate_vm(self, cmd: c.MigrateVmCommand) -> c.VmAnswer:
+        """Move the VM to another simulated host of the same fleet when the destination
+        names one (``.../hosts/<id>`` or a bare host id); otherwise it leaves this host."""
         with self._lock:
             vm = self._vm(cmd.vm_name)
             if vm.state != "running" and cmd.live:
                 raise MigrationFailed(f"{cmd.vm_name} is not running")
             del self.vms[cmd.vm_name]
-            return c.VmAnswer(vm_name=cmd.vm_name, state="stopped", details=cmd.destination)
+        target = self.fleet.find(cmd.destination) if self.fleet is not None else None
+        if target is self:
+            self._put_back(vm)
+            raise MigrationFailed(f"{cmd.vm_name} is already on {self.host_id}")
+        if target is not None:
+            try:
+                target.receive(vm)
+            except InsufficientCapacity:
+                self._put_back(vm)
+                raise
+        return c.VmAnswer(vm_name=cmd.vm_name, state="stopped", details=cmd.destination)
+
+    def _put_back(self, vm: SimVm) -> None:
+        with self._lock:
+            self.vms[vm.spec.name] = vm
+
+    def receive(self, vm: SimVm) -> None:
+        """Accept a migrating VM (capacity checked like a start)."""
+        with self._lock:
+            if vm.state == "running" and (
+                self._used_memory() + vm.spec.memory_mib * 1024**2 > self.memory_bytes
+            ):
+                raise InsufficientCapacity(f"{self.host_id} cannot take {vm.spec.name}")
+            self.vms[vm.spec.name] = vm
 
     def attach_disk(self, cmd: c.AttachDiskCommand) -> c.VmAnswer:
         with self._lock:
@@ -304,8 +332,13 @@ class SimulatorFleet(Provider):
             if host is None:
                 if len(self._hosts) >= self._max_hosts:
                     raise InsufficientCapacity(f"simulator limit of {self._max_hosts} hosts")
-                host = self._hosts[key] = SimulatorResource(self._options, host_id=key)
+                host = self._hosts[key] = SimulatorResource(self._options, key, self)
             return host
+
+    def find(self, destination: str) -> SimulatorResource | None:
+        """The existing simulated host a migration destination names, if any."""
+        key = destination.rstrip("/").rsplit("/hosts/", 1)[-1]
+        return self._hosts.get(key)
 
     def host_count(self) -> int:
         """How many hosts have been simulated so far."""

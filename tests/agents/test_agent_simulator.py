@@ -99,3 +99,20 @@ def test_simulator_rejects_bad_host_ids_and_caps_hosts(agent_server, client_for)
     with pytest.raises(AgentCommandError) as over:
         client_for(server, host_id="h-too-many").send(c.PingCommand())
     assert over.value.error == "insufficient_capacity"
+
+
+def test_migration_moves_the_vm_between_simulated_hosts(agent_server, client_for):
+    server = agent_server("simulator", {"memory_bytes": 2 * GIB})
+    src, dst = (client_for(server, host_id=h) for h in ("src-1", "dst-1"))
+    dst.send(c.PingCommand())
+    assert src.send(c.StartVmCommand(vm=VmSpec(name="m1", cpus=1, memory_mib=1024))).result
+    moved = src.send(c.MigrateVmCommand(vm_name="m1", destination=f"{server.url}/hosts/dst-1"))
+    assert moved.result, moved.details
+    assert src.send(c.PingCommand()).vm_states == {}
+    assert dst.send(c.PingCommand()).vm_states == {"m1": "running"}
+    self_move = dst.send(c.MigrateVmCommand(vm_name="m1", destination="dst-1"))
+    assert (self_move.result, self_move.error) == (False, "migration_failed")
+    assert src.send(c.StartVmCommand(vm=VmSpec(name="big", cpus=1, memory_mib=1536))).result
+    full = dst.send(c.MigrateVmCommand(vm_name="m1", destination="src-1"))
+    assert (full.result, full.error) == (False, "insufficient_capacity")
+    assert dst.send(c.PingCommand()).vm_states == {"m1": "running"}  # stayed put
