@@ -13,6 +13,7 @@ from agents.resources.hyperv.resource import power_state
 from agents.resources.hyperv.scripts import BODIES, build_script
 from tests.fakes.hyperv import FakeHyperV
 from tests.fakes.wsman import WsmanServer, write_ntlm_user_file
+from tests.lab.certs import self_signed
 
 ADMIN, PASSWORD = "Administrator", "Passw0rd!"
 GIB = 1024**3
@@ -157,6 +158,25 @@ def test_receive_timeouts_are_retried_and_basic_auth_works(wsman, agent_server, 
     assert client.send(c.PingCommand()).result
     assert server.actions().count("Fault:2150858793") == 2
     assert server.sealed_requests == 0
+
+
+def test_ntlm_over_https_with_certificate_validation(tmp_path, agent_server, client_for):
+    """CloudStack's hyperv.py setup: NTLM over HTTPS, server certificate validated."""
+    _, _, pem = self_signed(tmp_path, "wsman")
+    write_ntlm_user_file(str(tmp_path / "ntlm-users"), "TESTLAB", ADMIN, PASSWORD)
+    fake = FakeHyperV()
+    server = WsmanServer(fake, {ADMIN: PASSWORD}, certfile=pem).start()
+    try:
+        assert server.url.startswith("https://")
+        trusted = options(server, server_cert_validation="validate", ca_trust_path=pem)
+        answer = client_for(agent_server("hyperv", trusted)).send(c.ReadyCommand())
+        assert answer.result, answer.details
+        assert server.sealed_requests == 0  # TLS protects the messages; no MS-WSMV sealing
+        untrusted = options(server, server_cert_validation="validate", ca_trust_path="")
+        refused = client_for(agent_server("hyperv", untrusted)).send(c.ReadyCommand())
+        assert (refused.result, refused.error) == (False, "hypervisor_error")
+    finally:
+        server.stop()
 
 
 def test_wrong_winrm_password_is_a_typed_error(wsman, agent_server, client_for):

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 import time
 
 import pytest
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from agents.auth import HEADER_SIGNATURE, HEADER_TIMESTAMP, Verifier, signed_headers
 from agents.client import AgentClient
 from agents.errors import AgentAuthError, AgentCommandError, AgentUnreachable, AuthError
 from agents.protocol import VmSpec, encode_request
 from agents.protocol import commands as c
+from tests.lab.certs import self_signed
 from tests.lab.fixtures import SECRET
 
 KEY = SECRET.encode()
@@ -180,33 +176,8 @@ def test_client_read_timeout_covers_deliberate_waits():
     ) == (5, 31)
 
 
-def _self_signed(tmp_path):
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]), critical=False)
-        .sign(key, hashes.SHA256())
-    )  # fmt: skip
-    cert_path, key_path = tmp_path / "agent.crt", tmp_path / "agent.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return str(cert_path), str(key_path)
-
-
 def test_tls_is_verified(agent_server, client_for, tmp_path):
-    cert, key = _self_signed(tmp_path)
+    cert, key, _ = self_signed(tmp_path)
     server = agent_server(tls_cert=cert, tls_key=key)
     assert server.url.startswith("https://")
     assert client_for(server, verify=cert).send(c.PingCommand()).result
@@ -261,3 +232,21 @@ def test_cli_rejects_a_bad_config(tmp_path):
         capture_output=True, timeout=30,
     )  # fmt: skip
     assert proc.returncode != 0 and b"secret" in proc.stderr
+
+
+def test_config_files(tmp_path):
+    from agents.config import AgentConfig
+    from agents.errors import InvalidCommand
+
+    toml = tmp_path / "a.toml"
+    toml.write_text('secret = "0123456789abcdef"\nrequest_timeout_s = 5\n[resource]\nuri = "x"\n')
+    cfg = AgentConfig.load(toml)
+    assert (cfg.request_timeout_s, cfg.resource) == (5.0, {"uri": "x"})
+    js = tmp_path / "a.json"
+    js.write_text(json.dumps({"secret": "0123456789abcdef", "resource": {"cpus": 2}}))
+    assert AgentConfig.load(js).resource == {"cpus": 2}
+    for bad in ({"secret": "0123456789abcdef", "typo": 1}, {"secret": 5}, {"secret": "x" * 16,
+                "resource": []}):  # fmt: skip
+        js.write_text(json.dumps(bad))
+        with pytest.raises(InvalidCommand):
+            AgentConfig.load(js)

@@ -21,6 +21,16 @@ from agents.resources.kvm.xmlgen import pool_xml, volume_xml
 CHUNK = 4 * 1024 * 1024
 
 
+def redact(url: str) -> str:
+    """A URL without user info and query, safe for logs and answers."""
+    parts = urlsplit(url)
+    if not parts.scheme:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return f"{parts.scheme}://{netloc}{parts.path}"
+
+
 class KvmStorage:
     """Mixin with the storage operations; expects ``self.virt`` and ``self.options``."""
 
@@ -170,10 +180,10 @@ class KvmStorage:
                     digest.update(chunk)
                     dst.write(chunk)
             if cmd.sha256 and digest.hexdigest() != cmd.sha256.lower():
-                raise StorageError(f"checksum mismatch for {cmd.source}")
+                raise StorageError(f"checksum mismatch for {redact(cmd.source)}")
             os.replace(partial, final)
-        except OSError as exc:
-            raise StorageError(f"copy {cmd.source}: {exc}") from exc
+        except OSError as exc:  # includes urllib.error.URLError
+            raise StorageError(f"copy {redact(cmd.source)}: {exc}") from exc
         finally:
             if os.path.exists(partial):
                 os.unlink(partial)
