@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -68,6 +69,8 @@ def libvirt_lab() -> Iterator[Any]:
     missing = missing_binaries()
     if missing:
         pytest.skip(f"libvirt/QEMU not installed (missing {', '.join(missing)})")
+    if os.geteuid() != 0:
+        pytest.skip("starting libvirtd by hand needs root")
     daemons = start_libvirtd()
     yield daemons
     daemons.stop()
