@@ -82,9 +82,23 @@ DOMAIN_ADMIN_EXTRA = [
 ]
 
 
+# What every tenant role may read although the objects are operator-managed.
+TENANT_VISIBLE_LISTS = [
+    "listZones",
+    "listServiceOfferings",
+    "listDiskOfferings",
+    "listNetworkOfferings",
+    "listHypervisors",
+    "listOsTypes",
+    "listTemplates",
+    "listIsos",
+]
+
+
 def _user_rules(verbs):
     return (
-        [(c, "deny") for c in INFRASTRUCTURE_COMMANDS if not c.startswith("list")]
+        [(c, "allow") for c in TENANT_VISIBLE_LISTS]
+        + [(c, "deny") for c in INFRASTRUCTURE_COMMANDS if not c.startswith("list")]
         + [
             ("listHosts", "deny"),
             ("listCapacity", "deny"),

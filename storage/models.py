@@ -242,6 +242,11 @@ class Template(PortalModel):
         related_name="templates",
     )
     install_path = models.CharField(verbose_name="path on image store", max_length=1024, blank=True)
+    details = models.JSONField(
+        verbose_name="details", default=dict, blank=True,
+        help_text="Boot details for the hypervisor, e.g. kernel, initrd and cmdline paths on "
+        "the hosts for direct kernel boot.",
+    )
     removed = models.DateTimeField(verbose_name="removed", null=True, blank=True)
 
     tenant_scope = "account_or_public"

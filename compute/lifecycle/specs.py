@@ -50,7 +50,7 @@ def nic_spec(nic) -> NicSpec:
 
 def vm_spec(instance, volumes, nics) -> VmSpec:
     """The full VM description the agent needs to define and start the instance."""
-    boot = instance.template.details if hasattr(instance.template, "details") else {}
+    boot = instance.template.details or {}
     return VmSpec(
         name=vm_name(instance),
         uuid=str(instance.uuid),

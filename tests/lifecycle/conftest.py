@@ -6,6 +6,7 @@ from agents.config import AgentConfig
 from agents.resources.simulator import SimulatorFleet
 from agents.server import AgentHTTPServer
 from portal.services import jobs
+from tests.lab.fixtures import agent_server, lab_workdir, libvirt_lab, tiny_guest  # noqa: F401
 
 SECRET = "simulator-shared-secret-123"
 
