@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -24,6 +26,8 @@ class Resource:
     hypervisor: ClassVar[str] = ""
 
     def __init__(self) -> None:
+        self._object_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
         self.operations: dict[str, Operation] = {}
         for name in command_names():
             method = getattr(self, name, None)
@@ -36,7 +40,8 @@ class Resource:
             handler = self.operations.get(cmd.name)
             if handler is None:
                 raise UnsupportedCommand(f"{self.hypervisor} does not support {cmd.name}")
-            answer = handler(cmd)
+            with self._object_lock(cmd):
+                answer = handler(cmd)
         except AgentError as exc:
             answer = cmd.answer_type(result=False, error=exc.code, details=exc.details)
         except Exception as exc:  # noqa: BLE001 - the agent must answer, not crash
@@ -45,6 +50,19 @@ class Resource:
             answer = cmd.answer_type(result=False, error=err.code, details=err.details)
         answer.command = cmd.name
         return answer
+
+    def _object_lock(self, cmd: Command) -> contextlib.AbstractContextManager[object]:
+        """Serialise commands on the same VM or volume (e.g. a retried start racing the
+        first one); commands on different objects run in parallel."""
+        vm = getattr(cmd, "vm", None)
+        name = getattr(cmd, "vm_name", None) or getattr(vm, "name", None)
+        key = f"vm:{name}" if name else ""
+        if not key and getattr(cmd, "volume", None):
+            key = f"volume:{getattr(cmd, 'pool', '')}/{cmd.volume}"  # type: ignore[attr-defined]
+        if not key:
+            return contextlib.nullcontext()
+        with self._locks_guard:
+            return self._object_locks.setdefault(key, threading.Lock())
 
     def close(self) -> None:
         """Release connections (called when the server stops)."""

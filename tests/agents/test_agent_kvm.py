@@ -220,3 +220,18 @@ def test_single_host_agent_has_no_per_host_paths(agent_server, client_for):
         client_for(server, host_id="other-host").send(c.PingCommand())
     assert (info.value.status, info.value.error) == (404, "not_found")
     assert client_for(server).health()["resource"] == "kvm"
+
+
+def test_concurrent_starts_of_one_vm_are_serialised(agent_server, client_for):
+    pytest.importorskip("libvirt")
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = agent_server("kvm", {"uri": "test:///default", "manage_bridges": False})
+    name = f"race-{uuid.uuid4().hex[:6]}"
+    spec = VmSpec(name=name, cpus=1, memory_mib=64)
+    clients = [client_for(server) for _ in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda cl: cl.send(c.StartVmCommand(vm=spec)), clients))
+    assert [a.result for a in answers] == [True] * 6, [a.details for a in answers]
+    assert clients[0].send(c.PingCommand()).vm_states[name] == "running"
+    assert clients[0].send(c.DestroyVmCommand(vm_name=name)).result
