@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 import uuid
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +21,7 @@ from agents.protocol import commands as c
 from agents.resources.kvm.bridges import delete_bridge
 
 pytestmark = pytest.mark.libvirt
+libvirt = pytest.importorskip("libvirt")
 
 MIB = 1024 * 1024
 
@@ -143,6 +145,17 @@ def test_vm_lifecycle_through_http(
         wait_for(serial, "CI-MARKER-DISK /dev/vda", timeout=10)
 
         assert client.send(c.StartVmCommand(vm=vm)).result  # starting a running VM succeeds
+        bridge = subprocess.run(["ip", "-d", "link", "show", f"brci{vlan}"], capture_output=True)
+        assert bridge.returncode == 0 and b"bridge" in bridge.stdout  # one bridge per VLAN
+        conn = libvirt.open(libvirt_lab.uri)
+        try:
+            live = ET.fromstring(conn.lookupByName(vm_name).XMLDesc(libvirt.VIR_DOMAIN_XML_SECURE))
+        finally:
+            conn.close()
+        assert live.get("type") == "qemu"
+        graphics = live.find("devices/graphics")
+        assert (graphics.get("listen"), graphics.get("passwd")) == ("127.0.0.1", "s3cret")
+        assert live.find("devices/interface/source").get("bridge") == f"brci{vlan}"
         assert client.send(c.PingCommand()).vm_states[vm_name] == "running"
         vnc = client.send(c.GetVncPortCommand(vm_name=vm_name))
         assert vnc.address == "127.0.0.1" and vnc.port == started.vnc_port
