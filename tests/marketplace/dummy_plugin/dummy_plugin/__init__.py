@@ -1,0 +1,1 @@
+"""Dummy plugin used by the marketplace tests."""
