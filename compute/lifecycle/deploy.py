@@ -206,6 +206,7 @@ def deploy_instance(
 
 def _create_volumes(instance, template, root_bytes, disk_offering, data_bytes) -> None:
     common = {
+        "format": "VHDX" if instance.hypervisor == "Hyperv" else "QCOW2",
         "account": instance.account,
         "domain": instance.domain,
         "zone": instance.zone,

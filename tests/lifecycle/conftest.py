@@ -6,7 +6,13 @@ from agents.config import AgentConfig
 from agents.resources.simulator import SimulatorFleet
 from agents.server import AgentHTTPServer
 from portal.services import jobs
-from tests.lab.fixtures import agent_server, lab_workdir, libvirt_lab, tiny_guest  # noqa: F401
+from tests.lab.fixtures import (  # noqa: F401 - fixtures
+    agent_server,
+    lab_workdir,
+    libvirt_lab,
+    samba_server,
+    tiny_guest,
+)
 
 SECRET = "simulator-shared-secret-123"
 
