@@ -32,6 +32,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         user = pair.user
         if not user.is_active or user.state != "enabled":
             raise exceptions.AuthenticationFailed("User is disabled.")
+        if user.account_id and user.account.state != "enabled":
+            raise exceptions.AuthenticationFailed("The user's account is disabled or locked.")
         ApiKeyPair.objects.filter(pk=pair.pk).update(last_used=timezone.now())
         return (user, pair)
 
