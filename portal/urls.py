@@ -1,4 +1,4 @@
-"""Top-level URLs: admin, the DRF API with its schema and docs."""
+"""Top-level URLs: the browser portal, admin, the DRF API with its schema and docs."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -9,6 +9,10 @@ from portal import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", include("portal.ui.urls")),
+    path("compute/", include("compute.urls")),
+    path("storage/", include("storage.urls")),
+    path("networking/", include("networking.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

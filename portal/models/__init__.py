@@ -1,5 +1,6 @@
 from .base import PortalModel
 from .jobs import AsyncJob, Event
+from .mfa import RecoveryCode, TOTPDevice
 from .roles import ApiKeyPair, ResourceLimit, Role, RolePermission
 from .tenancy import Account, Domain, Project, User
 
@@ -11,8 +12,10 @@ __all__ = [
     "Event",
     "PortalModel",
     "Project",
+    "RecoveryCode",
     "ResourceLimit",
     "Role",
     "RolePermission",
+    "TOTPDevice",
     "User",
 ]

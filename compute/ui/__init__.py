@@ -1,0 +1,1 @@
+"""Browser pages of the compute app: instances, key pairs, infrastructure, zone wizard."""

@@ -1,0 +1,154 @@
+"""Forms of the compute pages; choices are restricted to what the user may use."""
+
+from __future__ import annotations
+
+from django import forms
+
+from compute.choices import AllocationState, Hypervisor, OfferingState
+from compute.models import ServiceOffering, SSHKeyPair, Zone
+from networking.models import Network
+from portal.ui.forms import PortalForm
+from storage.choices import TemplateState
+from storage.models import DiskOffering, Template
+
+
+class DeployForm(PortalForm):
+    """The deploy wizard's steps: zone, template, offering, network, disk, key/user data."""
+
+    zone = forms.ModelChoiceField(queryset=None, empty_label=None)
+    template = forms.ModelChoiceField(queryset=None, empty_label=None)
+    service_offering = forms.ModelChoiceField(queryset=None, empty_label=None, label="Offering")
+    network = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="A new isolated network (default)",
+        help_text="Your first network in the zone is used when you pick none.",
+    )
+    disk_offering = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="No data disk", label="Data disk"
+    )
+    size = forms.IntegerField(
+        required=False, min_value=1, label="Data disk size (GiB)", help_text="Custom-size only."
+    )
+    ssh_keypair = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="None", label="SSH key pair"
+    )
+    user_data = forms.CharField(required=False, widget=forms.Textarea, label="User data")
+    name = forms.CharField(
+        max_length=63, required=False, help_text="Letters, digits and '-'; generated if empty."
+    )
+
+    STEPS = (
+        ("Zone", ("zone",)),
+        ("Template", ("template",)),
+        ("Offering", ("service_offering",)),
+        ("Network", ("network",)),
+        ("Disk", ("disk_offering", "size")),
+        ("Access", ("ssh_keypair", "user_data", "name")),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.user
+        self.fields["zone"].queryset = Zone.objects.restrict(user).filter(
+            allocation_state=AllocationState.ENABLED
+        )
+        self.fields["template"].queryset = Template.objects.restrict(user).filter(
+            state=TemplateState.READY, removed__isnull=True, is_iso=False
+        )
+        self.fields["service_offering"].queryset = ServiceOffering.objects.restrict(user).filter(
+            state=OfferingState.ACTIVE, is_system=False
+        )
+        self.fields["network"].queryset = (
+            Network.objects.restrict(user, "change")
+            .filter(removed__isnull=True)
+            .select_related("zone")
+        )
+        self.fields["network"].label_from_instance = lambda n: f"{n.name} ({n.zone.name})"
+        self.fields["disk_offering"].queryset = DiskOffering.objects.restrict(user).filter(
+            state=OfferingState.ACTIVE
+        )
+        self.fields["ssh_keypair"].queryset = SSHKeyPair.objects.restrict(user, "change")
+
+    def steps(self):
+        return [(title, [self[name] for name in names]) for title, names in self.STEPS]
+
+
+class KeyPairForm(PortalForm):
+    name = forms.CharField(max_length=255)
+    public_key = forms.CharField(
+        required=False,
+        widget=forms.Textarea,
+        help_text="Paste an OpenSSH public key, or leave empty to generate a pair.",
+    )
+
+
+class ZoneForm(PortalForm):
+    name = forms.CharField(max_length=255)
+    description = forms.CharField(max_length=255, required=False)
+    network_type = forms.ChoiceField(choices=Zone._meta.get_field("network_type").choices)
+    dns1 = forms.GenericIPAddressField(protocol="IPv4", label="DNS 1")
+    dns2 = forms.GenericIPAddressField(protocol="IPv4", label="DNS 2", required=False)
+    internal_dns1 = forms.GenericIPAddressField(protocol="IPv4", label="Internal DNS 1")
+    internal_dns2 = forms.GenericIPAddressField(
+        protocol="IPv4", label="Internal DNS 2", required=False
+    )
+    guest_cidr = forms.CharField(max_length=43, initial="10.1.1.0/24", label="Guest CIDR")
+    network_domain = forms.CharField(max_length=255, required=False)
+
+
+class PhysicalNetworkForm(PortalForm):
+    name = forms.CharField(max_length=255, initial="physnet1")
+    vlan_range = forms.CharField(
+        max_length=255, required=False, label="Guest VLAN range", help_text="e.g. 100-199"
+    )
+    traffic_types = forms.MultipleChoiceField(
+        choices=[(t, t) for t in ("Guest", "Management", "Public", "Storage")],
+        initial=["Guest", "Management"],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    kvm_label = forms.CharField(max_length=255, required=False, label="KVM bridge label")
+
+
+class PodForm(PortalForm):
+    name = forms.CharField(max_length=255, initial="pod1")
+    gateway = forms.GenericIPAddressField(protocol="IPv4")
+    netmask = forms.GenericIPAddressField(protocol="IPv4", initial="255.255.255.0")
+    start_ip = forms.GenericIPAddressField(protocol="IPv4", label="Start IP")
+    end_ip = forms.GenericIPAddressField(protocol="IPv4", label="End IP")
+
+
+class ClusterForm(PortalForm):
+    name = forms.CharField(max_length=255, initial="cluster1")
+    hypervisor = forms.ChoiceField(choices=Hypervisor.choices)
+
+
+class HostForm(PortalForm):
+    url = forms.CharField(max_length=255, label="Agent URL", help_text="http(s)://host:port/...")
+    name = forms.CharField(max_length=255, required=False, help_text="Defaults to the URL's host.")
+    username = forms.CharField(max_length=255, required=False)
+    password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
+    agent_secret = forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False), label="Agent shared secret"
+    )
+
+
+class PrimaryStorageForm(PortalForm):
+    name = forms.CharField(max_length=255, initial="primary1")
+    url = forms.CharField(max_length=1024, label="URL", help_text="nfs://server/path")
+    scope = forms.ChoiceField(choices=[("CLUSTER", "Cluster"), ("ZONE", "Zone")])
+    capacity_gib = forms.IntegerField(min_value=0, required=False, label="Capacity (GiB)")
+
+
+class SecondaryStorageForm(PortalForm):
+    name = forms.CharField(max_length=255, initial="secondary1")
+    url = forms.CharField(max_length=1024, label="URL", help_text="nfs://server/path")
+
+
+class ServiceOfferingForm(PortalForm):
+    name = forms.CharField(max_length=255)
+    display_text = forms.CharField(max_length=255, required=False)
+    cpu_number = forms.IntegerField(min_value=1, label="CPU cores")
+    cpu_speed = forms.IntegerField(min_value=1, label="CPU speed (MHz)")
+    memory = forms.IntegerField(min_value=1, label="Memory (MiB)")
+    offer_ha = forms.BooleanField(required=False, label="HA")

@@ -1,0 +1,119 @@
+"""Browser pages of the networking app: guest networks (tenants); physical networks,
+offerings and public IP ranges (admins). Lists reuse the API's FilterSets."""
+
+from __future__ import annotations
+
+from networking import services
+from networking.filtersets import (
+    NetworkFilterSet,
+    NetworkOfferingFilterSet,
+    PhysicalNetworkFilterSet,
+    PublicIpRangeFilterSet,
+)
+from networking.models import Network, NetworkOffering, PhysicalNetwork, PublicIpRange
+from portal.ui.tables import Column, Table
+from portal.ui.views import BulkAction, ObjectListView
+
+
+class NetworkTable(Table):
+    columns = [
+        Column("name", sort="name"),
+        Column("state", sort="state"),
+        Column("guest_type", "Type"),
+        Column("zone", accessor="zone.name", sort="zone__name"),
+        Column("cidr", "CIDR"),
+        Column("gateway"),
+        Column("vlan", "VLAN"),
+        Column("offering", accessor="network_offering.name"),
+        Column("account", accessor="account.name"),
+    ]
+
+
+class NetworkListView(ObjectListView):
+    queryset = Network.objects.filter(removed__isnull=True).select_related(
+        "zone", "network_offering", "account"
+    )
+    filterset = NetworkFilterSet
+    table = NetworkTable
+    title = "Networks"
+    filter_fields = ("state",)
+    bulk_actions = {
+        "delete": BulkAction(
+            "Delete", services.delete_network, "Delete the selected networks?", True
+        )
+    }
+
+
+class PhysicalNetworkTable(Table):
+    columns = [
+        Column("name", sort="name"),
+        Column("zone", accessor="zone.name", sort="zone__name"),
+        Column("isolation_method", "Isolation"),
+        Column("vlan_range", "VLAN range"),
+        Column(
+            "traffic",
+            "Traffic types",
+            render=lambda p: ", ".join(t.traffic_type for t in p.traffic_types.all()),
+        ),
+        Column("state", sort="state"),
+    ]
+
+
+class PhysicalNetworkListView(ObjectListView):
+    admin_only = True
+    queryset = PhysicalNetwork.objects.select_related("zone").prefetch_related("traffic_types")
+    filterset = PhysicalNetworkFilterSet
+    table = PhysicalNetworkTable
+    title = "Physical networks"
+    filter_fields = ("state", "isolation_method")
+    bulk_actions = {
+        "delete": BulkAction(
+            "Delete",
+            services.delete_physical_network,
+            "Delete the selected physical networks?",
+            True,
+        )
+    }
+
+
+class NetworkOfferingTable(Table):
+    columns = [
+        Column("name", sort="name"),
+        Column("guest_ip_type", "Guest type"),
+        Column("traffic_type", "Traffic"),
+        Column("availability"),
+        Column("state", sort="state"),
+    ]
+
+
+class NetworkOfferingListView(ObjectListView):
+    admin_only = True
+    queryset = NetworkOffering.objects.all()
+    filterset = NetworkOfferingFilterSet
+    table = NetworkOfferingTable
+    title = "Network offerings"
+    filter_fields = ("state", "guest_ip_type")
+
+
+class IpRangeTable(Table):
+    columns = [
+        Column("zone", accessor="zone.name", sort="zone__name"),
+        Column("vlan", "VLAN"),
+        Column("gateway"),
+        Column("netmask"),
+        Column("range", "Range", render=lambda r: f"{r.start_ip} – {r.end_ip}"),
+        Column("account", accessor="account.name"),
+    ]
+
+
+class IpRangeListView(ObjectListView):
+    admin_only = True
+    queryset = PublicIpRange.objects.select_related("zone", "account")
+    filterset = PublicIpRangeFilterSet
+    table = IpRangeTable
+    title = "Public IP ranges"
+    bulk_actions = {
+        "delete": BulkAction(
+            "Delete", services.delete_public_ip_range, "Delete the selected ranges?", True
+        )
+    }

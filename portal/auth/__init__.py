@@ -1,0 +1,1 @@
+"""Browser login: throttling, lockout after repeated failures, TOTP second factor."""
