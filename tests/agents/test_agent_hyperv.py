@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -179,6 +184,50 @@ def test_ntlm_over_https_with_certificate_validation(tmp_path, agent_server, cli
         server.stop()
 
 
+def test_graceful_stop_is_bounded_and_falls_back_to_turn_off(wsman, agent_server, client_for):
+    server, fake = wsman
+    client = client_for(agent_server("hyperv", options(server)))
+    assert client.send(c.StartVmCommand(vm=VmSpec(name="g1", cpus=1, memory_mib=256))).result
+    fake.guest_ignores_shutdown = True
+    stopped = client.send(c.StopVmCommand(vm_name="g1", timeout_s=7))
+    assert stopped.result and stopped.state == "stopped"
+    assert fake.vms["g1"]["turned_off"] is True
+    assert ("stop_vm", {"name": "g1", "forced": False, "timeout_s": 7}) in fake.calls
+
+
+def test_parallel_commands_each_get_their_own_winrm_session(wsman, agent_server, client_for):
+    from concurrent.futures import ThreadPoolExecutor
+
+    server, fake = wsman
+    agent = agent_server("hyperv", options(server, max_parallel=4))
+    clients = [client_for(agent) for _ in range(8)]
+    names = [f"p{i}" for i in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(
+                lambda pair: pair[0].send(
+                    c.StartVmCommand(vm=VmSpec(name=pair[1], cpus=1, memory_mib=128))
+                ),
+                zip(clients, names, strict=True),
+            )
+        )
+    assert [a.result for a in answers] == [True] * 8, [a.details for a in answers]
+    assert sorted(fake.vms) == names and server.sealed_requests > 0
+
+
+def test_a_hung_command_hits_the_deadline(wsman, agent_server, client_for):
+    server, _ = wsman
+    client = client_for(agent_server("hyperv", options(server, command_timeout_s=1)))
+    server.receive_timeouts = 10**9  # Receive never completes; pywinrm would poll forever
+    try:
+        t0 = time.monotonic()
+        answer = client.send(c.PingCommand())
+        assert (answer.result, answer.error) == (False, "timeout")
+        assert time.monotonic() - t0 < 10
+    finally:
+        server.receive_timeouts = 0  # let the abandoned poll finish
+
+
 def test_wrong_winrm_password_is_a_typed_error(wsman, agent_server, client_for):
     server, _ = wsman
     client = client_for(agent_server("hyperv", options(server, password="wrong")))
@@ -199,35 +248,55 @@ def test_unreachable_winrm_is_a_typed_error(agent_server, client_for):
 # -- SMB storage against a real Samba server --------------------------------------------
 
 
+@dataclass
+class SmbLab:
+    """A private folder on each real Samba share (other sessions may use the shares too)."""
+
+    server: WsmanServer
+    fake: FakeHyperV
+    samba: Any
+    sub: str
+
+    def local(self, share: str) -> Path:
+        return self.samba.share_dir(share) / self.sub
+
+    def unc(self, share: str) -> str:
+        return f"{self.samba.unc(share)}\\{self.sub}"
+
+
 @pytest.fixture
 def smb_lab(samba_server, tmp_path):
-    """Clean share directories and a WS-Man double whose VHDs land on the shares."""
+    """A WS-Man double whose VHDs land on the shares, and a private folder per share."""
     shares = {samba_server.unc(n): samba_server.share_dir(n) for n in ("primary", "secondary")}
+    sub = f"t-{uuid.uuid4().hex[:8]}"
     for path in shares.values():
-        for child in path.iterdir():
-            child.unlink()
+        (path / sub).mkdir()
+        shutil.chown(path / sub, samba_server.user)
     write_ntlm_user_file(str(tmp_path / "ntlm-users"), "TESTLAB", ADMIN, PASSWORD)
     fake = FakeHyperV(shares=shares)
     server = WsmanServer(fake, {ADMIN: PASSWORD}).start()
-    yield server, fake, samba_server
+    yield SmbLab(server, fake, samba_server, sub)
     server.stop()
+    for path in shares.values():
+        shutil.rmtree(path / sub, ignore_errors=True)
 
 
-def smb_options(server: WsmanServer, samba, **smb) -> dict:
+def smb_options(lab: SmbLab, **smb) -> dict:
+    samba = lab.samba
     creds = {"username": samba.user, "password": samba.password, "port": samba.port}
     creds.update(smb)
-    return options(server, smb=creds, pools={"primary": samba.unc("primary")})
+    return options(lab.server, smb=creds, pools={"primary": lab.unc("primary")})
 
 
 @pytest.mark.samba
 def test_templates_and_volumes_on_smb_shares(smb_lab, agent_server, client_for):
-    server, fake, samba = smb_lab
-    client = client_for(agent_server("hyperv", smb_options(server, samba)))
+    lab, fake = smb_lab, smb_lab.fake
+    client = client_for(agent_server("hyperv", smb_options(lab)))
     payload = bytes(range(256)) * 4096  # 1 MiB "template"
-    (samba.share_dir("secondary") / "tmpl-201.vhdx").write_bytes(payload)
-    primary = samba.share_dir("primary")
+    (lab.local("secondary") / "tmpl-201.vhdx").write_bytes(payload)
+    primary = lab.local("primary")
 
-    source = "smb://127.0.0.1/secondary/tmpl-201.vhdx?user=ignored"
+    source = f"smb://127.0.0.1/secondary/{lab.sub}/tmpl-201.vhdx?user=ignored"
     copied = client.send(
         c.CopyTemplateCommand(source=source, pool="primary", volume="tmpl-201.vhdx")
     )
@@ -241,7 +310,7 @@ def test_templates_and_volumes_on_smb_shares(smb_lab, agent_server, client_for):
                                             sha256="00" * 32))  # fmt: skip
     assert (bad.result, bad.error) == (False, "storage_error")
     assert not (primary / "t2.vhdx").exists() and not (primary / "t2.vhdx.part").exists()
-    absent = client.send(c.CopyTemplateCommand(source="\\\\127.0.0.1\\secondary\\nope.vhdx",
+    absent = client.send(c.CopyTemplateCommand(source=lab.unc("secondary") + "\\nope.vhdx",
                                                pool="primary", volume="t3.vhdx"))  # fmt: skip
     assert (absent.result, absent.error) == (False, "volume_not_found")
 
@@ -261,7 +330,7 @@ def test_templates_and_volumes_on_smb_shares(smb_lab, agent_server, client_for):
         disks=[DiskSpec(device_id=0, pool="primary", volume="root-42.vhdx", format="vhdx")],
     )  # fmt: skip
     assert client.send(c.StartVmCommand(vm=vm)).result
-    assert fake.vms["i-2-50-VM"]["disks"] == [f"{samba.unc('primary')}\\root-42.vhdx"]
+    assert fake.vms["i-2-50-VM"]["disks"] == [lab.unc("primary") + "\\root-42.vhdx"]
     disk = DiskSpec(device_id=1, type="data", pool="primary", volume="data-43.vhdx", format="vhdx")
     assert client.send(c.AttachDiskCommand(vm_name="i-2-50-VM", disk=disk)).result
     assert client.send(c.AttachDiskCommand(vm_name="i-2-50-VM", disk=disk)).result
@@ -277,17 +346,17 @@ def test_templates_and_volumes_on_smb_shares(smb_lab, agent_server, client_for):
     again = client.send(c.DeleteVolumeCommand(pool="primary", volume="data-43.vhdx"))
     assert again.result and again.details == "already absent"
 
-    spec = PoolSpec(name="second", type="smb", host="127.0.0.1", source_path="secondary")
+    spec = PoolSpec(name="second", type="smb", host="127.0.0.1", source_path=f"secondary/{lab.sub}")
     added = client.send(c.ModifyStoragePoolCommand(pool=spec, add=True))
-    assert added.result and added.pool.path == samba.unc("secondary")
+    assert added.result and added.pool.path == lab.unc("secondary")
     assert client.send(c.ModifyStoragePoolCommand(pool=spec, add=False)).result
     assert client.send(c.StorageStatsCommand(pool="second")).error == "pool_not_found"
 
 
 @pytest.mark.samba
 def test_failed_create_with_missing_volume_is_rolled_back(smb_lab, agent_server, client_for):
-    server, fake, samba = smb_lab
-    client = client_for(agent_server("hyperv", smb_options(server, samba)))
+    fake = smb_lab.fake
+    client = client_for(agent_server("hyperv", smb_options(smb_lab)))
     vm = VmSpec(name="i-2-51-VM", cpus=1, memory_mib=512,
                 disks=[DiskSpec(device_id=0, pool="primary", volume="missing.vhdx")])  # fmt: skip
     answer = client.send(c.StartVmCommand(vm=vm))
@@ -297,8 +366,7 @@ def test_failed_create_with_missing_volume_is_rolled_back(smb_lab, agent_server,
 
 @pytest.mark.samba
 def test_wrong_smb_password_is_a_typed_error(smb_lab, agent_server, client_for):
-    server, _, samba = smb_lab
-    client = client_for(agent_server("hyperv", smb_options(server, samba, password="nope")))
+    client = client_for(agent_server("hyperv", smb_options(smb_lab, password="nope")))
     answer = client.send(c.StorageStatsCommand(pool="primary"))
     assert (answer.result, answer.error) == (False, "storage_error")
     assert json.dumps(answer.details).count("nope") == 0  # the password is not echoed

@@ -36,6 +36,7 @@ class FakeHyperV:
         self.fail: dict[str, str] = {}
         self.shares = {k.lower(): v for k, v in (shares or {}).items()}
         self.enums_as_int = enums_as_int
+        self.guest_ignores_shutdown = False
 
     def __call__(self, script: str) -> tuple[bytes, bytes, int]:
         op_match, b64_match = _OP_RE.match(script), _B64_RE.search(script)
@@ -134,7 +135,10 @@ class FakeHyperV:
     def op_stop_vm(self, p: dict[str, Any], script: str) -> None:
         self._cmdlet(script, "Stop-VM")
         vm = self._vm(p["name"])
-        vm["state"], vm["turned_off"] = "Off", bool(p["forced"])
+        if not p["forced"]:
+            self._cmdlet(script, "Wait-Job")  # graceful stop must be bounded by timeout_s
+        hard = p["forced"] or self.guest_ignores_shutdown
+        vm["state"], vm["turned_off"] = "Off", bool(hard)
 
     def op_reboot_vm(self, p: dict[str, Any], script: str) -> None:
         self._cmdlet(script, "Restart-VM")

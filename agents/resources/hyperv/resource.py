@@ -55,6 +55,7 @@ class HypervResource(Resource):
         self._lock = threading.Lock()
 
     def close(self) -> None:
+        self.ps.close()
         self.smb.close()
 
     # -- helpers ---------------------------------------------------------------
@@ -173,7 +174,8 @@ class HypervResource(Resource):
         if vm is None:
             return c.VmAnswer(vm_name=cmd.vm_name, state="stopped", details="VM is absent")
         if power_state(vm["state"]) != "stopped":
-            self.ps.run("stop_vm", {"name": cmd.vm_name, "forced": cmd.forced})
+            params = {"name": cmd.vm_name, "forced": cmd.forced, "timeout_s": cmd.timeout_s}
+            self.ps.run("stop_vm", params)
         return self._answer(cmd.vm_name)
 
     def reboot_vm(self, cmd: c.RebootVmCommand) -> c.VmAnswer:

@@ -75,7 +75,14 @@ foreach ($n in $p.nics) {
 Start-VM -Name $p.name
 """,
     "stop_vm": """
-if ($p.forced) { Stop-VM -Name $p.name -TurnOff -Force } else { Stop-VM -Name $p.name -Force }
+if ($p.forced) { Stop-VM -Name $p.name -TurnOff -Force }
+else {
+  # guest shutdown through integration services, hard off if it takes longer than timeout_s
+  $job = Stop-VM -Name $p.name -Force -AsJob
+  if (-not (Wait-Job -Job $job -Timeout ([int]$p.timeout_s))) {
+    Stop-VM -Name $p.name -TurnOff -Force
+  }
+}
 """,
     "reboot_vm": """
 Restart-VM -Name $p.name -Force
