@@ -201,6 +201,8 @@ class InstanceActionView(PortalView):
             instance.refresh_from_db()
             return _partial(request, instance, None, target, toast=(error_text(exc), "error"))
         instance.refresh_from_db()
+        if job is not None:
+            job.refresh_from_db()  # it may already have run (eager workers, tests)
         if not request.htmx:
             url = reverse("compute:instance_detail", args=[pk])
             return redirect(f"{url}?job={job.pk}" if job else url)
