@@ -99,8 +99,9 @@ class AgentClient:
         return self._request("GET", "health")
 
     def _timeout_for(self, cmds: list[Command]) -> float | tuple[float, float]:
-        """Read timeout long enough for commands that wait on purpose (``timeout_s``)."""
-        waits = sum(int(getattr(cmd, "timeout_s", 0)) for cmd in cmds)
+        """Read timeout long enough for commands that take long on purpose: a stop's
+        ``timeout_s``, or a command's ``expected_s`` (template copies, migrations)."""
+        waits = sum(max(int(getattr(cmd, "timeout_s", 0)), cmd.expected_s) for cmd in cmds)
         if not waits:
             return self.timeout
         connect, read = self.timeout if isinstance(self.timeout, tuple) else (self.timeout,) * 2

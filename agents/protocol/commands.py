@@ -37,6 +37,8 @@ class Command:
 
     name: ClassVar[str] = ""
     answer_type: ClassVar[type[Answer]] = Answer
+    # how long the agent may legitimately work on it; clients wait at least this long
+    expected_s: ClassVar[float] = 0.0
 
 
 def command(cls: type[Command]) -> type[Command]:
@@ -136,6 +138,7 @@ class StartVmCommand(Command):
 
     name: ClassVar[str] = "start_vm"
     answer_type: ClassVar[type[Answer]] = StartVmAnswer
+    expected_s: ClassVar[float] = 300.0
     vm: VmSpec
 
 
@@ -307,6 +310,7 @@ class CopyTemplateCommand(_VolumeNamed, Command):
 
     name: ClassVar[str] = "copy_template"
     answer_type: ClassVar[type[Answer]] = VolumeAnswer
+    expected_s: ClassVar[float] = 3600.0
     source: str
     pool: str
     volume: str
@@ -361,6 +365,7 @@ class MigrateVmCommand(_VmNamed, Command):
 
     name: ClassVar[str] = "migrate_vm"
     answer_type: ClassVar[type[Answer]] = VmAnswer
+    expected_s: ClassVar[float] = 3600.0
     vm_name: str
     destination: str
     live: bool = True

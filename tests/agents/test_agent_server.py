@@ -171,6 +171,8 @@ def test_client_read_timeout_covers_deliberate_waits():
     client = AgentClient("http://127.0.0.1:9", SECRET, timeout=(2, 10))
     assert client._timeout_for([c.PingCommand()]) == (2, 10)
     assert client._timeout_for([c.StopVmCommand(vm_name="a", timeout_s=300)]) == (2, 330)
+    copy = c.CopyTemplateCommand(source="file:///t", pool="p", volume="v")
+    assert client._timeout_for([copy]) == (2, 3630)
     assert AgentClient("http://x", SECRET, timeout=5)._timeout_for(
         [c.StopVmCommand(vm_name="a", timeout_s=1)]
     ) == (5, 31)
