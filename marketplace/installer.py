@@ -35,11 +35,22 @@ def pip_install(wheel: Path, target: Path) -> str:
     """``pip install --no-deps`` the wheel into ``target``: a plugin can never move the
     portal's own pinned dependencies, and nothing is fetched from an index."""
     command = [
-        sys.executable, "-m", "pip", "install",
-        "--no-deps", "--no-index", "--only-binary", ":all:", "--no-compile",
-        "--disable-pip-version-check", "--no-warn-script-location", "--quiet",
-        "--target", str(target), str(wheel),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "--no-index",
+        "--only-binary",
+        ":all:",
+        "--no-compile",
+        "--disable-pip-version-check",
+        "--no-warn-script-location",
+        "--quiet",
+        "--target",
+        str(target),
+        str(wheel),
+    ]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=PIP_TIMEOUT)
     except (OSError, subprocess.TimeoutExpired) as exc:

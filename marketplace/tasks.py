@@ -54,6 +54,10 @@ def install_job(job: AsyncJob, report) -> dict[str, Any]:
         raise JobError("The catalog item no longer exists; refresh the catalog.")
     log = ProgressLog(report)
     obj = services.install_item(item, acting_user=_actor(job), report=log)
+    if job.params.get("state") and isinstance(obj, Plugin):  # from a site lock file
+        from marketplace.transfer import apply_state
+
+        apply_state(obj, job.params["state"], _actor(job))
     return _result(obj, log)
 
 

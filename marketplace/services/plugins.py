@@ -65,8 +65,12 @@ def request_uninstall(
     if plugin.status == PluginStatus.UNINSTALLED:
         raise ValidationError({"plugin_id": "This plugin is not installed."})
     with transaction.atomic():
-        job = create_job("marketplace.uninstall", acting_user=acting_user, resource=plugin,
-                         params={"plugin": plugin.pk, "purge": bool(purge)})  # fmt: skip
+        job = create_job(
+            "marketplace.uninstall",
+            acting_user=acting_user,
+            resource=plugin,
+            params={"plugin": plugin.pk, "purge": bool(purge)},
+        )
         record_event(
             "PLUGIN.UNINSTALL",
             acting_user=acting_user,
@@ -119,8 +123,13 @@ def install_item(item: CatalogItem, *, acting_user, report: Report = _quiet) -> 
         if item.kind == PackageKind.SCRIPT:
             from marketplace.services.extensions import install_script_package
 
-            return install_script_package(artifact, plugin_id=item.plugin_id, sha256=item.sha256,
-                                          acting_user=acting_user, report=report)  # fmt: skip
+            return install_script_package(
+                artifact,
+                plugin_id=item.plugin_id,
+                sha256=item.sha256,
+                acting_user=acting_user,
+                report=report,
+            )
         return install_wheel(
             artifact,
             plugin_id=item.plugin_id,
@@ -142,10 +151,15 @@ def _ensure(path: Path) -> Path:
 
 def _record(plugin: Plugin) -> dict[str, Any]:
     return {
-        "version": plugin.version, "module": plugin.module, "sha256": plugin.sha256,
-        "artifact_path": plugin.artifact_path, "install_path": plugin.install_path,
-        "app_label": plugin.app_label, "name": plugin.name, "metadata": plugin.metadata,
-    }  # fmt: skip
+        "version": plugin.version,
+        "module": plugin.module,
+        "sha256": plugin.sha256,
+        "artifact_path": plugin.artifact_path,
+        "install_path": plugin.install_path,
+        "app_label": plugin.app_label,
+        "name": plugin.name,
+        "metadata": plugin.metadata,
+    }
 
 
 def _set_installed(plugin_id: str, entry: dict[str, Any] | None) -> None:
