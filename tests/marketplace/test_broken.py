@@ -22,7 +22,8 @@ def broken_site(tmp_path) -> Path:
     old.mkdir()
     (old / "__init__.py").write_text("")
     (old / "apps.py").write_text(
-        "from marketplace.plugin import PortalPluginConfig\n\n\nclass OldConfig(PortalPluginConfig):\n"
+        "from marketplace.plugin import PortalPluginConfig\n\n\n"
+        "class OldConfig(PortalPluginConfig):\n"
         "    name = 'old_plugin'\n    plugin_id = 'org.example.old'\n    max_version = '0.0.1'\n"
     )
     dist = site / "broken_plugin-1.0.dist-info"

@@ -111,9 +111,14 @@ def test_extension_export_import(plugins_dir, root_admin, no_broker):
     from marketplace.services.extensions import create_extension
 
     extension = create_extension(
-        acting_user=root_admin, name="Hello", files={"hello.sh": "#!/bin/sh\necho '{}'\n"}, entrypoint="hello.sh",
-        enabled=True, details={"region": "eu"}, secret_details='{"password": "p"}',
-    )  # fmt: skip
+        acting_user=root_admin,
+        name="Hello",
+        files={"hello.sh": "#!/bin/sh\necho '{}'\n"},
+        entrypoint="hello.sh",
+        enabled=True,
+        details={"region": "eu"},
+        secret_details='{"password": "p"}',
+    )
     data = export_extension(extension)
     assert b'"password"' not in data
     extension.delete()
