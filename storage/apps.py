@@ -6,4 +6,5 @@ class StorageConfig(AppConfig):
     verbose_name = "Storage"
 
     def ready(self) -> None:
-        from storage import downloads  # noqa: F401 - registers the download job handler
+        # Register the job handlers: template downloads and data volumes.
+        from storage import downloads, volume_handlers  # noqa: F401

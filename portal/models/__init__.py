@@ -2,6 +2,7 @@ from .base import PortalModel
 from .jobs import AsyncJob, Event
 from .mfa import RecoveryCode, TOTPDevice
 from .roles import ApiKeyPair, ResourceLimit, Role, RolePermission
+from .tags import ResourceTag
 from .tenancy import Account, Domain, Project, User
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Project",
     "RecoveryCode",
     "ResourceLimit",
+    "ResourceTag",
     "Role",
     "RolePermission",
     "TOTPDevice",
