@@ -275,4 +275,10 @@ except Exception as _exc:  # the loader itself must never stop the portal
     PLUGIN_APPS, PLUGIN_LOAD_ERRORS, PLUGINS_GENERATION = [], {"loader": str(_exc)}, 0
 INSTALLED_APPS += [app for app in PLUGIN_APPS if app not in INSTALLED_APPS]
 MIDDLEWARE += ["marketplace.middleware.PluginGenerationMiddleware"]
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "CatalogKindEnum": "marketplace.choices.CatalogKind",
+        "PackageKindEnum": "marketplace.choices.PackageKind",
+    }
+)
 # --- end of plugins ------------------------------------------------------------------------
