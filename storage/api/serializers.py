@@ -2,7 +2,9 @@ from rest_framework import serializers
 
 from compute.api.serializers import CreateOnlyFieldsMixin, TagListField, enum_field
 from compute.choices import OfferingState
-from portal.api.serializers import PortalModelSerializer
+from compute.models import Instance, Zone
+from portal.api.serializers import BriefRelatedField, PortalModelSerializer
+from portal.models import Account
 from storage.choices import PoolState, TemplateState, VolumeState
 from storage.models import DiskOffering, ImageStore, OSType, StoragePool, Template, Volume
 
@@ -222,3 +224,34 @@ class VolumeSerializer(PortalModelSerializer):
             "updated",
         ]
         read_only_fields = fields
+
+
+class VolumeCreateSerializer(serializers.Serializer):
+    """What ``create_volume`` takes; references are limited to what the user may see."""
+
+    zone = BriefRelatedField(queryset=Zone.objects.all())
+    disk_offering = BriefRelatedField(queryset=DiskOffering.objects.all())
+    size = serializers.IntegerField(
+        min_value=1, required=False, help_text="GiB; only with a custom-size disk offering."
+    )
+    name = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    account = BriefRelatedField(
+        queryset=Account.objects.all(),
+        required=False,
+        help_text="Create for another account (admins).",
+    )
+
+
+class VolumeAttachSerializer(serializers.Serializer):
+    instance = BriefRelatedField(queryset=Instance.objects.all())
+    device_id = serializers.IntegerField(min_value=1, max_value=15, required=False)
+
+
+class VolumeResizeSerializer(serializers.Serializer):
+    size = serializers.IntegerField(min_value=1, required=False, help_text="New size in GiB.")
+    disk_offering = BriefRelatedField(queryset=DiskOffering.objects.all(), required=False)
+
+    def validate(self, attrs):
+        if not attrs.get("size") and not attrs.get("disk_offering"):
+            raise serializers.ValidationError({"size": "Give a new size or disk offering."})
+        return attrs

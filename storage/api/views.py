@@ -1,8 +1,13 @@
-from rest_framework import viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from compute.api.base import ServiceModelViewSet, verb_schema
+from compute.models import Instance
+from portal.api.serializers import JobSerializer
 from portal.api.viewsets import IsAdminOrReadOnly
+from portal.models import Account
 from storage import services
 from storage.api.serializers import (
     DiskOfferingSerializer,
@@ -10,6 +15,9 @@ from storage.api.serializers import (
     OSTypeSerializer,
     StoragePoolSerializer,
     TemplateSerializer,
+    VolumeAttachSerializer,
+    VolumeCreateSerializer,
+    VolumeResizeSerializer,
     VolumeSerializer,
 )
 from storage.filtersets import (
@@ -21,6 +29,7 @@ from storage.filtersets import (
     VolumeFilterSet,
 )
 from storage.models import DiskOffering, ImageStore, OSType, StoragePool, Template, Volume
+from storage.services import volumes
 
 
 class StoragePoolViewSet(ServiceModelViewSet):
@@ -102,8 +111,13 @@ class TemplateViewSet(ServiceModelViewSet):
     delete_service = staticmethod(services.delete_template)
 
 
-class VolumeViewSet(viewsets.ReadOnlyModelViewSet):
-    """Volumes (read-only here; create/attach/resize come with the lifecycle work)."""
+class VolumeViewSet(
+    mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Volumes of the accounts the user may see. Every write goes through
+    :mod:`storage.services.volumes`: create answers 201 (an Allocated volume), ``attach``
+    and ``detach`` 202 with the job, ``resize`` 200, delete 204 (never created on storage)
+    or 202 with the job that removes it from its pool."""
 
     queryset = Volume.objects.select_related(
         "account", "domain", "zone", "pool", "instance", "disk_offering", "template"
@@ -113,4 +127,74 @@ class VolumeViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["id", "name", "created", "state", "size"]
 
     def get_queryset(self):
-        return super().get_queryset().restrict(self.request.user, "view")
+        action_kind = "view" if self.request.method == "GET" else "change"
+        queryset = super().get_queryset().restrict(self.request.user, action_kind)
+        if self.request.method != "GET":
+            queryset = queryset.filter(removed__isnull=True)
+        return queryset
+
+    def _actor(self) -> dict:
+        return {
+            "acting_user": self.request.user,
+            "client_ip": getattr(self.request, "client_ip", None),
+        }
+
+    def _input(self, serializer_class):
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _job(self, job) -> Response:
+        data = JobSerializer(job, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=VolumeCreateSerializer, responses={201: VolumeSerializer})
+    def create(self, request, *args, **kwargs):
+        """Create an Allocated data volume (quota checked; no storage I/O until attached)."""
+        data = self._input(VolumeCreateSerializer)
+        account = data.pop("account", None)
+        if account is not None and account != request.user.account:
+            Account.objects.restrict(request.user, "change").get(pk=account.pk)
+        volume = volumes.create_volume(**self._actor(), account=account, **data)
+        return Response(self.get_serializer(volume).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={202: JobSerializer, 204: None})
+    def destroy(self, request, *args, **kwargs):
+        """Delete a detached data volume: 204 when it was never created on storage, else 202
+        with the job removing it from its pool."""
+        job = volumes.delete_volume(self.get_object(), **self._actor())
+        if job is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return self._job(job)
+
+    @extend_schema(request=VolumeAttachSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def attach(self, request, pk=None):
+        volume = self.get_object()
+        data = self._input(VolumeAttachSerializer)
+        instance = (
+            Instance.objects.restrict(request.user, "change")
+            .select_related("host", "last_host")
+            .filter(pk=data["instance"].pk)
+            .first()
+        )
+        if instance is None:
+            raise serializers.ValidationError({"instance": "Not found."})
+        return self._job(
+            volumes.attach_volume(
+                volume, instance, device_id=data.get("device_id"), **self._actor()
+            )
+        )
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def detach(self, request, pk=None):
+        return self._job(volumes.detach_volume(self.get_object(), **self._actor()))
+
+    @extend_schema(request=VolumeResizeSerializer, responses={200: VolumeSerializer})
+    @action(detail=True, methods=["post"])
+    def resize(self, request, pk=None):
+        volume = self.get_object()
+        data = self._input(VolumeResizeSerializer)
+        volume = volumes.resize_volume(volume, **self._actor(), **data)
+        return Response(self.get_serializer(volume).data)
