@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.lab import LAB_DIR
-from tests.lab.procs import stop_pid
+from tests.lab.procs import SharedService
 
 URI = "qemu:///system"
 
@@ -48,16 +48,16 @@ def missing_binaries() -> list[str]:
 
 @dataclass
 class LibvirtDaemons:
-    """The daemons; ``owned`` tells whether this session started them (and must stop them)."""
+    """The daemons; ``owned`` lists those this session started."""
 
     uri: str
     owned: list[Path]
     startup_s: float
+    service: SharedService
 
     def stop(self) -> None:
-        """Stop libvirtd, then virtlogd, by PID, if this session started them."""
-        for pidfile in self.owned:
-            stop_pid(pidfile)
+        """Leave; the last lab session out stops the daemons the lab started."""
+        self.service.release()
 
 
 def fix_kvm_device() -> None:
@@ -83,20 +83,25 @@ def start_libvirtd(lab: Path = LAB_DIR, timeout: float = 90) -> LibvirtDaemons:
     fix_kvm_device()
     run_dir = lab / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
+    service = SharedService(run_dir, "libvirt")
     logd_pid, libvirtd_pid = run_dir / "virtlogd.pid", run_dir / "libvirtd.pid"
     owned: list[Path] = []
-    if not _socket_alive("/run/libvirt/virtlogd-sock"):
-        subprocess.run(["/usr/sbin/virtlogd", "-d", "-p", str(logd_pid)], check=True, timeout=30)
-        owned.append(logd_pid)
-    if not _ready():
-        subprocess.run(
-            ["/usr/sbin/libvirtd", "-d", "-p", str(libvirtd_pid)], check=True, timeout=30
-        )
-        owned.insert(0, libvirtd_pid)
-        deadline = time.monotonic() + timeout
-        while not _ready():
-            if time.monotonic() > deadline:
-                LibvirtDaemons(URI, owned, 0).stop()
-                raise RuntimeError("libvirtd did not become ready")
-            time.sleep(0.2)
-    return LibvirtDaemons(URI, owned, time.monotonic() - t0)
+    with service.lock():
+        service.register()
+        try:
+            if not _socket_alive("/run/libvirt/virtlogd-sock"):
+                cmd = ["/usr/sbin/virtlogd", "-d", "-p", str(logd_pid)]
+                subprocess.run(cmd, check=True, timeout=30)
+                owned.append(logd_pid)
+            if not _ready():
+                cmd = ["/usr/sbin/libvirtd", "-d", "-p", str(libvirtd_pid)]
+                subprocess.run(cmd, check=True, timeout=30)
+                owned.insert(0, libvirtd_pid)
+                deadline = time.monotonic() + timeout
+                while not _ready():
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("libvirtd did not become ready")
+                    time.sleep(0.2)
+        finally:
+            service.mark_started(owned)
+    return LibvirtDaemons(URI, owned, time.monotonic() - t0, service)

@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.lab.procs import read_pid, run, stop_pid
+from tests.lab.procs import SharedService, read_pid, run
 
 USER, PASSWORD = "smbtest", "Test-Pass1!"
 SHARES = ("primary", "secondary")
@@ -69,7 +69,8 @@ class SambaServer:
         self.conf = root / "smb.conf"
         self.pidfile = root / "pid" / "smbd.pid"
         self.user, self.password = USER, PASSWORD
-        self.owned = False  # True when this session started smbd (and so must stop it)
+        self.owned = False  # True when this session started smbd
+        self.service = SharedService(root / "pid", "smbd")
 
     def share_dir(self, name: str) -> Path:
         return self.root / "shares" / name
@@ -78,9 +79,27 @@ class SambaServer:
         return f"\\\\127.0.0.1\\{name}"
 
     def start(self) -> None:
-        smbd = shutil.which("smbd") or "/usr/sbin/smbd"
+        """Start smbd (or join one a concurrent lab session started)."""
         for sub in ("private", "lock", "state", "cache", "pid", "log", "ncalrpc"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        with self.service.lock():
+            self.service.register()
+            if read_pid(self.pidfile):
+                return  # running for another session: shares and user already set up
+            self._configure()
+            if _port_open(self.port):
+                raise RuntimeError(f"port {self.port} is taken by another server")
+            smbd = shutil.which("smbd") or "/usr/sbin/smbd"
+            subprocess.run([smbd, "-D", "-s", str(self.conf)], check=True, timeout=30)
+            self.owned = True
+            self.service.mark_started([self.pidfile])
+            deadline = time.monotonic() + 20
+            while not _port_open(self.port):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("smbd did not start listening")
+                time.sleep(0.1)
+
+    def _configure(self) -> None:
         try:
             pwd.getpwnam(USER)
         except KeyError:
@@ -92,23 +111,11 @@ class SambaServer:
             shutil.chown(path, USER)
             text += SHARE.format(name=name, path=path, user=USER)
         self.conf.write_text(text)
-        if read_pid(self.pidfile):
-            return  # already running from an earlier session
-        if _port_open(self.port):
-            raise RuntimeError(f"port {self.port} is taken by another server")
         run(
             ["smbpasswd", "-c", str(self.conf), "-s", "-a", USER],
             input=f"{PASSWORD}\n{PASSWORD}\n".encode(),
         )
-        subprocess.run([smbd, "-D", "-s", str(self.conf)], check=True, timeout=30)
-        self.owned = True
-        deadline = time.monotonic() + 20
-        while not _port_open(self.port):
-            if time.monotonic() > deadline:
-                raise RuntimeError("smbd did not start listening")
-            time.sleep(0.1)
 
     def stop(self) -> None:
-        """Stop smbd by PID if this session started it."""
-        if self.owned:
-            stop_pid(self.pidfile)
+        """Leave; the last lab session out stops smbd if a lab session started it."""
+        self.service.release()
