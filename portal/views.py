@@ -39,6 +39,6 @@ def home(request):
         context["alerts"] = Event.objects.filter(level__in=["WARN", "ERROR"]).select_related(
             "user"
         )[:10]
-    if user.account_id:
+    if user.account_id and not is_root_admin(user):
         context["quota"] = quota_rows(user.account)
     return render(request, "portal/dashboard.html", context)

@@ -10,6 +10,7 @@ import csv
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -100,8 +101,17 @@ class ObjectListView(PortalView):
         if filterset is None:
             return None
         form = filterset.form
-        shown = ("q", *self.filter_fields)
-        return [form[name] for name in shown if name in form.fields]
+        shown = [name for name in ("q", *self.filter_fields) if name in form.fields]
+        for name in shown:
+            field = form.fields[name]
+            if isinstance(field.widget, forms.SelectMultiple):
+                # One value per filter in the UI (the API still takes several).
+                field.widget = forms.Select(choices=[("", "Any"), *field.choices])
+            elif isinstance(field.widget, forms.NullBooleanSelect):
+                field.widget = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+            elif name == "q":
+                field.widget.input_type = "search"
+        return [form[name] for name in shown]
 
     def get_context(self) -> dict[str, Any]:
         queryset, filterset, sort = self.filtered()
