@@ -9,6 +9,7 @@ app_name = "networking"
 
 urlpatterns = [
     path("networks/", views.NetworkListView.as_view(), name="network_list"),
+    path("networks/add/", views.NetworkCreateView.as_view(), name="network_create"),
     path("physical/", views.PhysicalNetworkListView.as_view(), name="physical_list"),
     path("offerings/", views.NetworkOfferingListView.as_view(), name="offering_list"),
     path("ipranges/", views.IpRangeListView.as_view(), name="iprange_list"),

@@ -3,6 +3,11 @@ offerings and public IP ranges (admins). Lists reuse the API's FilterSets."""
 
 from __future__ import annotations
 
+from django import forms
+from django.urls import reverse
+
+from compute.choices import AllocationState
+from compute.models import Zone
 from networking import services
 from networking.filtersets import (
     NetworkFilterSet,
@@ -12,7 +17,8 @@ from networking.filtersets import (
 )
 from networking.models import Network, NetworkOffering, PhysicalNetwork, PublicIpRange
 from portal.ui.tables import Column, Table
-from portal.ui.views import BulkAction, ObjectListView
+from portal.ui.forms import PortalForm
+from portal.ui.views import BulkAction, ObjectListView, ServiceFormView
 
 
 class NetworkTable(Table):
@@ -37,6 +43,7 @@ class NetworkListView(ObjectListView):
     table = NetworkTable
     title = "Networks"
     filter_fields = ("state",)
+    create_url = "networking:network_create"
     bulk_actions = {
         "delete": BulkAction(
             "Delete", services.delete_network, "Delete the selected networks?", True
@@ -117,3 +124,30 @@ class IpRangeListView(ObjectListView):
             "Delete", services.delete_public_ip_range, "Delete the selected ranges?", True
         )
     }
+
+
+class NetworkForm(PortalForm):
+    name = forms.CharField(max_length=255)
+    display_text = forms.CharField(max_length=255, required=False)
+    zone = forms.ModelChoiceField(queryset=None, empty_label=None)
+    network_offering = forms.ModelChoiceField(queryset=None, empty_label=None, label="Offering")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].queryset = Zone.objects.restrict(self.user).filter(
+            allocation_state=AllocationState.ENABLED
+        )
+        self.fields["network_offering"].queryset = NetworkOffering.objects.restrict(
+            self.user
+        ).filter(state="Enabled", guest_ip_type__in=["Isolated", "L2"])
+
+
+class NetworkCreateView(ServiceFormView):
+    form_class = NetworkForm
+    title = "Add network"
+
+    def call_service(self, form):
+        return services.create_network(**self.service_kwargs(), **form.cleaned_data)
+
+    def success_url(self, result):
+        return reverse("networking:network_list")
