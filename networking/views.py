@@ -16,8 +16,8 @@ from networking.filtersets import (
     PublicIpRangeFilterSet,
 )
 from networking.models import Network, NetworkOffering, PhysicalNetwork, PublicIpRange
-from portal.ui.tables import Column, Table
 from portal.ui.forms import PortalForm
+from portal.ui.tables import Column, Table
 from portal.ui.views import BulkAction, ObjectListView, ServiceFormView
 
 
