@@ -5,6 +5,7 @@ its migrations, and (dev/test only, ``PLUGINS_HOT_LOAD``) loading it in this pro
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import io
 import os
 import subprocess
@@ -114,6 +115,8 @@ def migrate(label: str, migration: str | None = None) -> str:
     the app is loaded here, else in a fresh ``manage.py migrate`` that loads installed.json."""
     args = [label] + ([migration] if migration else [])
     if label in apps.app_configs:
+        if apps.get_app_config(label).module is not None and not _has_migrations(label):
+            return "no migrations"
         out = io.StringIO()
         call_command("migrate", *args, interactive=False, verbosity=1, stdout=out)
         return out.getvalue()
@@ -136,8 +139,18 @@ def migrate(label: str, migration: str | None = None) -> str:
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise InstallError(f"migrate failed: {exc}") from exc
     if done.returncode != 0:
+        if "does not have migrations" in done.stderr:
+            return "no migrations"
         raise InstallError(f"migrate failed: {(done.stderr or done.stdout).strip()[-1000:]}")
     return done.stdout
+
+
+def _has_migrations(label: str) -> bool:
+    name = f"{apps.get_app_config(label).name}.migrations"
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
 
 
 # -- dev/test: load or unload a plugin app in this very process ----------------------------

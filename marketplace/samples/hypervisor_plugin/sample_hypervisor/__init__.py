@@ -1,0 +1,1 @@
+"""Sample hypervisor plugin: registers an agent-backed hypervisor type and a planner."""

@@ -1,0 +1,1 @@
+"""Sample network element plugin: a load balancer service provider with its own table."""

@@ -1,0 +1,1 @@
+"""Sample UI/API plugin: a menu item, a template slot and an API endpoint."""
