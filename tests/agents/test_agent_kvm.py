@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -235,3 +236,13 @@ def test_concurrent_starts_of_one_vm_are_serialised(agent_server, client_for):
     assert [a.result for a in answers] == [True] * 6, [a.details for a in answers]
     assert clients[0].send(c.PingCommand()).vm_states[name] == "running"
     assert clients[0].send(c.DestroyVmCommand(vm_name=name)).result
+
+
+def test_graceful_stop_on_test_driver(kvm):
+    name = f"g-{uuid.uuid4().hex[:6]}"
+    assert kvm.send(c.StartVmCommand(vm=VmSpec(name=name, cpus=1, memory_mib=64))).result
+    t0 = time.monotonic()
+    stopped = kvm.send(c.StopVmCommand(vm_name=name, forced=False, timeout_s=30))
+    assert stopped.result and stopped.state == "stopped"
+    assert time.monotonic() - t0 < 10  # the guest honoured the ACPI request: no timeout wait
+    assert kvm.send(c.DestroyVmCommand(vm_name=name)).result
