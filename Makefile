@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: run test lint format deps-run deps-test clean
+.PHONY: run test lint format deps-run deps-test clean bench
 
 run: deps-run
 	@exec $(PY) manage.py runportal
@@ -30,3 +30,8 @@ deps-test:
 # Removes the virtualenv and build leftovers; keeps var/ (database, secrets, admin password).
 clean:
 	rm -rf .venv *.egg-info .pytest_cache .ruff_cache
+
+# Scale benchmarks (throwaway PostgreSQL + Redis + simulator agent + Celery worker):
+# writes var/bench/report.md and report.json. BENCH_ARGS=--quick (minutes) or --large (1M VMs).
+bench: deps-test
+	bash scripts/bench.sh $(BENCH_ARGS)

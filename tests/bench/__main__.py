@@ -86,7 +86,11 @@ def main(argv: list[str]) -> int:
 
     mode = "quick" if args.quick else ("full + large" if args.large else "full")
     report = Report(mode=mode)
-    report.environment = {"cpus": os.cpu_count(), "argv": argv}
+    report.environment = {
+        "cpus": os.cpu_count(),
+        "argv": argv,
+        "loadavg_at_start": os.getloadavg(),
+    }
     workdir = Workdir()
     pg = PostgresServer()
     started: list[Any] = []
@@ -154,6 +158,7 @@ def main(argv: list[str]) -> int:
         pg.stop()
         workdir.remove()
         report.durations["total"] = time.monotonic() - t_start
+        report.environment["loadavg_at_end"] = os.getloadavg()
         report.write(Path(args.out))
     print(f"\n==> wrote {args.out}/report.md and report.json\n", flush=True)
     print(report.summary_table())

@@ -140,3 +140,8 @@ def run(ctx) -> None:
         )  # fmt: skip
         ping_all(ctx, stop)
     round_trips(ctx)
+    from compute.host_handlers import ping_host
+    from compute.models import Host
+
+    some = list(Host.objects.filter(zone=sim_zone.zone).order_by("id")[:300])
+    report.profile("case 3: ping_host over 300 hosts", lambda: [ping_host(h) for h in some])

@@ -142,6 +142,8 @@ def measure_size(ctx, cloud, label: str) -> None:
                 expected = min(PAGE, total - offset)
                 drf = _drf(client, offset)
                 _check_page(drf(), expected, "drf")
+                if who == "root admin" and offset == 0 and label not in ctx.state.get("prof", ()):
+                    report.profile(f"case 1: DRF list, root admin, first page, {label}", drf)
                 report.add(
                     "1",
                     f"DRF list, {who}, {where} (offset {offset:,} of {total:,}), {label}",
@@ -152,6 +154,9 @@ def measure_size(ctx, cloud, label: str) -> None:
                 )
                 cs = _cloudstack(cs_client, pair, page, listall=account_id is None)
                 _check_page(cs(), expected, "cs")
+                if who == "root admin" and offset == 0 and label not in ctx.state.get("prof", ()):
+                    report.profile(f"case 1: listVirtualMachines, root admin, page 1, {label}", cs)
+                    ctx.state.setdefault("prof", set()).add(label)
                 report.add(
                     "1",
                     f"listVirtualMachines, {who}, {where} (page {page:,}), {label}",

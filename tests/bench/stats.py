@@ -113,6 +113,7 @@ class Report:
     notes: list[tuple[str, str]] = field(default_factory=list)
     durations: dict[str, float] = field(default_factory=dict)
     environment: dict[str, Any] = field(default_factory=dict)
+    profiles: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
 
     def add(self, case: str, name: str, timing: Timing, **kwargs: Any) -> Row:
@@ -131,6 +132,24 @@ class Report:
         self.facts.append(Fact(case, name, value, unit, notes))
         print(f"  [{case}] {name}: {value} {unit}".rstrip(), flush=True)
 
+    def profile(self, name: str, fn: Callable[[], Any], top: int = 15) -> None:
+        """Run ``fn`` once under cProfile and keep the top functions by own time."""
+        import cProfile
+        import io
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            fn()
+        finally:
+            profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("tottime").print_stats(top)
+        text = out.getvalue()
+        self.profiles[name] = text[text.find("   Ordered by") :] if "Ordered by" in text else text
+
     def note(self, case: str, text: str) -> None:
         self.notes.append((case, text))
 
@@ -145,6 +164,7 @@ class Report:
             "cases": [r.as_dict() for r in self.rows],
             "facts": [f.__dict__ for f in self.facts],
             "notes": [{"case": c, "text": t} for c, t in self.notes],
+            "profiles": self.profiles,
         }
 
     def summary_table(self) -> str:
@@ -197,6 +217,10 @@ class Report:
             out += ["## Findings", ""]
             out += [f"- **Case {c}.** {t}" for c, t in self.notes]
             out.append("")
+        if self.profiles:
+            out += ["## Profiles (cProfile, top functions by own time)", ""]
+            for name, text in self.profiles.items():
+                out += [f"### {name}", "", "```", text.strip(), "```", ""]
         out += ["## Phase durations", ""]
         out += [f"- {k}: {v:.1f} s" for k, v in self.durations.items()]
         out.append("")
