@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
+import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from agents.client import AgentClient
 from agents.errors import AgentAuthError, AgentCommandError, AgentUnreachable
@@ -18,6 +21,31 @@ from agents.protocol import Answer, Command
 from portal.services.jobs import JobError
 
 _FLEET_PATH = re.compile(r"^(?P<prefix>.*)/hosts/(?P<host>[A-Za-z0-9._-]{1,64})/?$")
+
+
+_SESSIONS: dict[str, requests.Session] = {}
+
+
+def _session(base_url: str) -> requests.Session:
+    """One pooled HTTP session per agent base URL in this process. Connection failures are
+    retried (the request never reached the agent); read errors and timeouts are not."""
+    session = _SESSIONS.get(base_url)
+    if session is None:
+        retry = Retry(
+            total=2,
+            connect=2,
+            read=0,
+            status=0,
+            other=0,
+            allowed_methods=None,
+            backoff_factor=0.2,
+            raise_on_status=False,
+        )
+        session = requests.Session()
+        session.mount("http://", HTTPAdapter(max_retries=retry, pool_maxsize=32))
+        session.mount("https://", HTTPAdapter(max_retries=retry, pool_maxsize=32))
+        _SESSIONS[base_url] = session
+    return session
 
 
 def client_for(host) -> AgentClient:
@@ -28,12 +56,14 @@ def client_for(host) -> AgentClient:
     if match:
         host_id = match["host"]
         parts = parts._replace(path=match["prefix"])
+    base_url = urlunsplit(parts)
     return AgentClient(
-        urlunsplit(parts),
+        base_url,
         host.agent_secret or "",
         timeout=(settings.AGENT_CONNECT_TIMEOUT, settings.AGENT_COMMAND_TIMEOUT),
         verify=settings.AGENT_TLS_VERIFY,
         host_id=host_id,
+        session=_session(base_url),
     )
 
 
@@ -43,13 +73,20 @@ def send(host, command: Command) -> Answer:
     try:
         answer = client.send(command)
     except AgentUnreachable as exc:
+        _alert(host)
         raise JobError(f"Host {host.name} is unreachable: {exc}", code=530) from exc
     except AgentAuthError as exc:
         raise JobError(f"Host {host.name} refused our credentials: {exc}", code=530) from exc
     except AgentCommandError as exc:
         raise JobError(f"Host {host.name} rejected {command.name}: {exc}", code=530) from exc
-    finally:
-        client.close()
     if not answer.result:
         raise JobError(f"{command.name} failed on host {host.name}: {answer.details}", code=530)
     return answer
+
+
+def _alert(host) -> None:
+    """A host whose agent cannot be reached goes Alert; its next answered ping makes it Up."""
+    from compute.choices import HostStatus
+    from compute.models import Host
+
+    Host.objects.filter(pk=host.pk, status=HostStatus.UP).update(status=HostStatus.ALERT)
