@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 
 from compute.choices import AllocationState, Hypervisor, OfferingState
 from compute.models import ServiceOffering, SSHKeyPair, Zone
@@ -69,6 +70,19 @@ class DeployForm(PortalForm):
             state=OfferingState.ACTIVE
         )
         self.fields["ssh_keypair"].queryset = SSHKeyPair.objects.restrict(user, "change")
+        self._narrow_to_zone()
+
+    def _narrow_to_zone(self) -> None:
+        """Offer only the chosen zone's templates and networks (the next steps)."""
+        raw = self.data.get("zone") if self.is_bound else self.initial.get("zone")
+        zone = self.fields["zone"].queryset.filter(pk=raw).first() if str(raw).isdigit() else None
+        zone = zone or self.fields["zone"].queryset.first()
+        if zone is None:
+            return
+        self.fields["template"].queryset = self.fields["template"].queryset.filter(
+            Q(zone__isnull=True) | Q(zone=zone)
+        )
+        self.fields["network"].queryset = self.fields["network"].queryset.filter(zone=zone)
 
     def steps(self):
         return [(title, [self[name] for name in names]) for title, names in self.STEPS]

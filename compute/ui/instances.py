@@ -3,6 +3,7 @@ actions with job progress, detail with volumes, NICs and job history."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -18,7 +19,7 @@ from compute.ui.forms import DeployForm
 from networking.models import Nic
 from portal.models import AsyncJob
 from portal.ui.activity import job_toast
-from portal.ui.htmx import STOP_POLLING, add_toast, apply_errors, error_text
+from portal.ui.htmx import STOP_POLLING, add_toast, apply_errors, error_text, is_partial
 from portal.ui.quota import quota_rows
 from portal.ui.tables import Column, Table
 from portal.ui.views import BulkAction, ObjectListView, PortalView
@@ -199,6 +200,9 @@ class InstanceActionView(PortalView):
             job = _run(action, instance, request)
         except (ValidationError, PermissionDenied, InvalidStateTransition) as exc:
             instance.refresh_from_db()
+            if not request.htmx:
+                messages.error(request, error_text(exc))
+                return redirect("compute:instance_detail", pk=pk)
             return _partial(request, instance, None, target, toast=(error_text(exc), "error"))
         instance.refresh_from_db()
         if job is not None:
@@ -242,7 +246,12 @@ class InstanceDeployView(PortalView):
         )
 
     def get(self, request):
-        return self.render_form(DeployForm(user=request.user))
+        # A zone change re-renders the form (htmx) with that zone's templates and networks.
+        initial = {"zone": request.GET["zone"]} if request.GET.get("zone") else {}
+        form = DeployForm(user=request.user, initial=initial)
+        if is_partial(request, "deploy-form"):
+            return render(request, "compute/instance_deploy.html#deploy-form", {"form": form})
+        return self.render_form(form)
 
     def post(self, request):
         form = DeployForm(request.POST, user=request.user)

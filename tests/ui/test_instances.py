@@ -230,3 +230,41 @@ def test_keypair_generate_shows_private_key_once(login, tenant, defaults):
     assert "PRIVATE KEY" in response.content.decode()
     listing = client.get("/compute/keypairs/").content.decode()
     assert "laptop" in listing and "PRIVATE KEY" not in listing
+
+
+@pytest.mark.django_db
+def test_deploy_wizard_narrows_templates_and_networks_to_the_zone(login, tenant, cloud):
+    from tests.factories import TemplateFactory, ZoneFactory
+
+    other_zone = ZoneFactory(name="zone-b")
+    TemplateFactory(zone=other_zone, name="only-in-b")
+    client = login(tenant)
+    page = client.get("/compute/instances/deploy/").content.decode()
+    assert 'hx-trigger="change from:#id_zone"' in page
+    partial = client.get(
+        f"/compute/instances/deploy/?zone={other_zone.pk}",
+        headers={**HX, "HX-Target": "deploy-form"},
+    ).content.decode()
+    assert partial.strip().startswith('<form method="post" id="deploy-form"')
+    assert "only-in-b" in partial and "<html" not in partial
+    partial = client.get(
+        f"/compute/instances/deploy/?zone={cloud['zone'].pk}",
+        headers={**HX, "HX-Target": "deploy-form"},
+    ).content.decode()
+    assert "only-in-b" not in partial and "Debian 12" in partial
+
+
+@pytest.mark.django_db
+def test_action_without_javascript_redirects_with_a_message(login, tenant, cloud, no_broker):
+    from tests.factories import InstanceFactory
+
+    instance = InstanceFactory(
+        account=tenant.account,
+        domain=tenant.account.domain,
+        zone=cloud["zone"],
+        template=cloud["template"],
+        state="Stopped",
+    )
+    response = login(tenant).post(f"/compute/instances/{instance.pk}/stop/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/compute/instances/{instance.pk}/"
+    assert 'data-level="error"' in response.content.decode()
