@@ -64,6 +64,25 @@ class SimulatorResource(Resource):
         }
         self._lock = threading.Lock()
         self._next_vnc = 5900
+        latency = options.get("latency_ms", 0)
+        self.latency_ms: dict[str, float] = (
+            dict(latency) if isinstance(latency, dict) else {"*": float(latency)}
+        )
+        self.faults: dict[str, str] = dict(options.get("faults", {}))
+
+    def execute(self, cmd: c.Command) -> c.Answer:
+        """Like every resource, plus the injected latency and failures of the config
+        (``latency_ms``: a number or ``{command: ms, "*": ms}``; ``faults``:
+        ``{command: message}``), which tests may also change at run time."""
+        delay = self.latency_ms.get(cmd.name, self.latency_ms.get("*", 0))
+        if delay:
+            time.sleep(delay / 1000)
+        message = self.faults.get(cmd.name) or self.faults.get("*")
+        if message:
+            answer = cmd.answer_type(result=False, error="injected_failure", details=message)
+            answer.command = cmd.name
+            return answer
+        return super().execute(cmd)
 
     # -- helpers ---------------------------------------------------------------
     def _vm(self, name: str) -> SimVm:

@@ -70,3 +70,32 @@ def test_bad_agent_fails_the_job_quickly_and_releases_everything(
         assert host.cpu_allocated_mhz == 0
     if mode == "slow":
         assert Host.objects.get(pk=cloud["hosts"][0].pk).status == "Alert"
+
+
+@pytest.mark.django_db
+def test_failure_at_the_last_step_rolls_back_volumes_on_the_agent(
+    tenant, cloud, simulator, no_broker
+):
+    """start_vm fails after the root volume was created: the volume is deleted again."""
+    from storage.models import StoragePool
+
+    host = cloud["hosts"][0]
+    sim = simulator.provider.get(host.url.rsplit("/", 1)[1])
+    sim.faults["start_vm"] = "no vCPU left on the hypervisor"
+    try:
+        instance, job = deploy_instance(
+            acting_user=tenant,
+            zone=cloud["zone"],
+            template=cloud["template"],
+            service_offering=ServiceOffering.objects.get(name="Small Instance"),
+        )
+        run_job(job.pk)
+    finally:
+        sim.faults.clear()
+    job.refresh_from_db()
+    assert job.status == "failed" and "no vCPU left" in job.error_text
+    root = instance.volumes.get()
+    assert not [key for key in sim.volumes if key[1] == f"vol-{root.uuid}"]
+    assert root.state == "Expunged"
+    assert StoragePool.objects.get(pk=cloud["pool"].pk).allocated_bytes == 0
+    assert Host.objects.get(pk=host.pk).cpu_allocated_mhz == 0
