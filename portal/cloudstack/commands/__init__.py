@@ -8,7 +8,10 @@ from portal.cloudstack.commands import (  # noqa: F401
     networks,
     offerings,
     storage,
+    tags,
     templates,
     tenancy,
     vms,
+    vmupdate,
+    volumes,
 )

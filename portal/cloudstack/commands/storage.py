@@ -9,6 +9,7 @@ from storage.choices import PoolScope, VolumeState
 from storage.models import ImageStore, StoragePool, Volume
 
 from ._common import Param, cs_date, owner, shape, uid
+from .tags import TAGS_FILTER, filter_by_tag_params
 
 GIB = 1024**3
 
@@ -75,6 +76,7 @@ def list_storage_pools(ctx):
     for param, field in (("name", "name"), ("scope", "scope__iexact"), ("status", "state__iexact")):
         if ctx.has(param):
             qs = qs.filter(**{field: ctx.str(param)})
+    qs = filter_by_tag_params(ctx, qs, "Volume")
     return ctx.listing(ctx.keyword(qs))
 
 
@@ -171,6 +173,7 @@ def list_image_stores(ctx):
     ):
         if ctx.has(param):
             qs = qs.filter(**{field: ctx.str(param)})
+    qs = filter_by_tag_params(ctx, qs, "Volume")
     return ctx.listing(ctx.keyword(qs))
 
 
@@ -248,6 +251,7 @@ def VOLUME(volume, ctx):
         Param("type"),
         Param("zoneid", "uuid", related="listZones"),
         Param("state"),
+        TAGS_FILTER,
     ],
     shape=VOLUME,
     is_list=True,
@@ -277,4 +281,5 @@ def list_volumes(ctx):
     ):
         if ctx.has(param):
             qs = qs.filter(**{field: ctx.str(param)})
+    qs = filter_by_tag_params(ctx, qs, "Volume")
     return ctx.listing(ctx.keyword(qs))

@@ -15,6 +15,7 @@ from portal.models import Account, Domain
 from storage.models import DiskOffering, Template, Volume
 
 from ._common import Param, Shape, clean, cs_date, fields, owner, uid
+from .tags import TAGS_FILTER, filter_by_tag_params
 
 NIC_FIELDS = fields(
     "id networkid networkname ipaddress netmask gateway macaddress isdefault type traffictype "
@@ -146,6 +147,7 @@ def _target(ctx, name: str = "id", action: str = "change") -> Instance:
         Param("networkid", "uuid", related="listNetworks"),
         Param("keypair"),
         Param("details", "list"),
+        TAGS_FILTER,
     ],
     shape=VM,
     is_list=True,
@@ -177,6 +179,7 @@ def list_virtual_machines(ctx):
         qs = qs.filter(name=ctx.str("name"))
     if ctx.has("keypair"):
         qs = qs.filter(ssh_keypair__name=ctx.str("keypair"))
+    qs = filter_by_tag_params(ctx, qs, "UserVm")
     return ctx.listing(ctx.keyword(qs, "name", "display_name").order_by("-id"))
 
 
