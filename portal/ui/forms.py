@@ -100,3 +100,19 @@ class UserForm(PortalForm):
 
 class LimitForm(forms.Form):
     max = forms.IntegerField(min_value=-1, help_text="-1 for unlimited.")
+
+
+class AccountEditForm(PortalForm):
+    name = forms.CharField(max_length=255)
+    network_domain = forms.CharField(max_length=255, required=False)
+
+
+class UserEditForm(PortalForm):
+    email = forms.EmailField(required=False)
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+
+
+class DomainEditForm(PortalForm):
+    name = forms.CharField(max_length=255)
+    network_domain = forms.CharField(max_length=255, required=False)

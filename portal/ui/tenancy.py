@@ -19,15 +19,29 @@ from portal.services import accounts as account_services
 from portal.services import domains as domain_services
 from portal.services import users as user_services
 from portal.services.limits import account_usage, set_resource_limit
-from portal.ui.forms import AccountForm, DomainForm, UserForm
+from portal.ui.forms import (
+    AccountEditForm,
+    AccountForm,
+    DomainEditForm,
+    DomainForm,
+    UserEditForm,
+    UserForm,
+)
 from portal.ui.htmx import error_text
 from portal.ui.tables import Column, Table
-from portal.ui.views import BulkAction, ObjectDetailView, ObjectListView, ServiceFormView
+from portal.ui.views import (
+    BulkAction,
+    ObjectDetailView,
+    ObjectListView,
+    ServiceEditView,
+    ServiceFormView,
+)
 
 
 class DomainTable(Table):
+    detail_url = "portal:domain_edit"
     columns = [
-        Column("name", sort="name"),
+        Column("name", sort="name", link=True),
         Column("path", sort="path"),
         Column("state", badge=AccountState),
         Column("network_domain"),
@@ -143,8 +157,9 @@ class AccountDetailView(ObjectDetailView):
 
 
 class UserTable(Table):
+    detail_url = "portal:user_edit"
     columns = [
-        Column("username", sort="username"),
+        Column("username", sort="username", link=True),
         Column("email", sort="email"),
         Column("account", accessor="account.name", sort="account__name"),
         Column("domain", accessor="account.domain.path"),
@@ -203,3 +218,39 @@ class RoleListView(ObjectListView):
     filterset = RoleFilterSet
     table = RoleTable
     title = "Roles"
+
+
+class AccountEditView(ServiceEditView):
+    tenancy_admin_only = True
+    queryset = Account.objects.all()
+    form_class = AccountEditForm
+    update_service = account_services.update_account
+    fields = ("name", "network_domain")
+    title = "Edit account"
+
+    def success_url(self, result):
+        return reverse("portal:account_detail", args=[result.pk])
+
+
+class UserEditView(ServiceEditView):
+    tenancy_admin_only = True
+    queryset = User.objects.all()
+    form_class = UserEditForm
+    update_service = user_services.update_user
+    fields = ("email", "first_name", "last_name")
+    title = "Edit user"
+
+    def success_url(self, result):
+        return reverse("portal:user_list")
+
+
+class DomainEditView(ServiceEditView):
+    tenancy_admin_only = True
+    queryset = Domain.objects.all()
+    form_class = DomainEditForm
+    update_service = domain_services.update_domain
+    fields = ("name", "network_domain")
+    title = "Edit domain"
+
+    def success_url(self, result):
+        return reverse("portal:domain_list")

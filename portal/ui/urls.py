@@ -24,10 +24,13 @@ urlpatterns = [
     path("events/", activity.EventListView.as_view(), name="event_list"),
     path("tenancy/domains/", tenancy.DomainListView.as_view(), name="domain_list"),
     path("tenancy/domains/add/", tenancy.DomainCreateView.as_view(), name="domain_create"),
+    path("tenancy/domains/<int:pk>/edit/", tenancy.DomainEditView.as_view(), name="domain_edit"),
     path("tenancy/accounts/", tenancy.AccountListView.as_view(), name="account_list"),
     path("tenancy/accounts/add/", tenancy.AccountCreateView.as_view(), name="account_create"),
     path("tenancy/accounts/<int:pk>/", tenancy.AccountDetailView.as_view(), name="account_detail"),
+    path("tenancy/accounts/<int:pk>/edit/", tenancy.AccountEditView.as_view(), name="account_edit"),
     path("tenancy/users/", tenancy.UserListView.as_view(), name="user_list"),
     path("tenancy/users/add/", tenancy.UserCreateView.as_view(), name="user_create"),
+    path("tenancy/users/<int:pk>/edit/", tenancy.UserEditView.as_view(), name="user_edit"),
     path("tenancy/roles/", tenancy.RoleListView.as_view(), name="role_list"),
 ]

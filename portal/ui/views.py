@@ -263,3 +263,32 @@ class ServiceFormView(PortalView):
                 messages.success(request, f"{self.title}: done.")
                 return redirect(self.success_url(result))
         return self.render_form(form)
+
+
+class ServiceEditView(ServiceFormView):
+    """Edit one object (fetched with ``restrict(user, "change")``) through its update
+    service; only the fields that changed are sent."""
+
+    queryset = None
+    update_service = None
+    fields: tuple[str, ...] = ()
+
+    def get_object(self):
+        return get_object_or_404(
+            self.restricted(self.queryset.all(), "change"), pk=self.kwargs["pk"]
+        )
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        self.object = self.get_object()
+        initial = {name: getattr(self.object, name) for name in self.fields}
+        return {"user": self.request.user, "initial": initial}
+
+    def call_service(self, form):
+        changes = {
+            name: form.cleaned_data[name]
+            for name in self.fields
+            if form.cleaned_data[name] != getattr(self.object, name)
+        }
+        if not changes:
+            return self.object
+        return type(self).update_service(self.object, **self.service_kwargs(), **changes)

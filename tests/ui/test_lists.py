@@ -141,3 +141,27 @@ def test_disable_2fa_needs_the_password(login, tenant):
     assert TOTPDevice.objects.filter(user=tenant, confirmed=True).exists()
     client.post("/profile/2fa/disable/", {"password": "Secret-pass-1"})
     assert not TOTPDevice.objects.filter(user=tenant).exists()
+
+
+@pytest.mark.django_db
+def test_admin_edits_account_user_and_domain(login, root_admin, tenant):
+    client = login(root_admin)
+    account, domain = tenant.account, tenant.account.domain
+    response = client.post(f"/tenancy/accounts/{account.pk}/edit/", {"name": "renamed"})
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.name == "renamed"
+    client.post(f"/tenancy/users/{tenant.pk}/edit/", {"email": "new@example.test"})
+    tenant.refresh_from_db()
+    assert tenant.email == "new@example.test"
+    client.post(f"/tenancy/domains/{domain.pk}/edit/", {"name": "acme"})
+    domain.refresh_from_db()
+    assert domain.path == "/acme/"
+    body = client.post(f"/tenancy/domains/{domain.parent_id}/edit/", {"name": "X"}).content
+    assert b"ROOT domain cannot be renamed" in body  # the service's field error, shown
+
+
+@pytest.mark.django_db
+def test_tenant_cannot_edit_accounts(login, tenant, other_tenant):
+    client = login(tenant)
+    assert client.get(f"/tenancy/accounts/{other_tenant.account.pk}/edit/").status_code == 403
