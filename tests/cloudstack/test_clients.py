@@ -75,12 +75,23 @@ def live_cloud(defaults, simulator, run_jobs_inline):  # noqa: F811
     }
 
 
-@pytest.fixture
-def keys(root_admin):
+def _keys(user) -> tuple[str, str]:
     from portal.services.apikeys import create_api_key
 
-    pair = create_api_key(acting_user=root_admin, user=root_admin)
+    pair = create_api_key(acting_user=user, user=user)
     return pair.api_key, pair.secret_key
+
+
+@pytest.fixture
+def keys(tenant):
+    """A plain tenant's key: the default User role lists zones, offerings and templates."""
+    return _keys(tenant)
+
+
+@pytest.fixture
+def admin_keys(root_admin):
+    """For the parts that really need an operator (hosts, other accounts' resources)."""
+    return _keys(root_admin)
 
 
 def test_libcloud_main_flow(live_server, live_cloud, keys):
@@ -129,7 +140,7 @@ def test_libcloud_bad_key_is_invalid_creds(live_server, live_cloud, keys):
         driver.list_locations()
 
 
-def test_cs_flows(live_server, live_cloud, keys):
+def test_cs_flows(live_server, live_cloud, keys, admin_keys, tenant):
     api = CloudStack(
         endpoint=f"{live_server.url}/client/api",
         key=keys[0],
@@ -151,7 +162,18 @@ def test_cs_flows(live_server, live_cloud, keys):
     stopped = api.stopVirtualMachine(id=vm["id"])
     assert stopped["virtualmachine"]["state"] == "Stopped"
     listed = api.listVirtualMachines(fetch_list=True, id=vm["id"])
-    assert listed[0]["state"] == "Stopped"
+    assert listed[0]["state"] == "Stopped" and "hostid" not in listed[0]
+    # the operator sees the tenant's VM (with listall) and where it ran
+    admin = CloudStack(
+        endpoint=f"{live_server.url}/client/api", key=admin_keys[0], secret=admin_keys[1]
+    )
+    assert admin.listVirtualMachines() == {}
+    seen = admin.listVirtualMachines(listall=True, id=vm["id"])["virtualmachine"]
+    assert seen[0]["account"] == tenant.account.name
+    with pytest.raises(CloudStackApiException) as err:
+        api.listHosts()
+    assert err.value.error["errorcode"] == 432
+    assert admin.listHosts(fetch_list=True)
     # POST transport works the same
     post = CloudStack(
         endpoint=f"{live_server.url}/client/api", key=keys[0], secret=keys[1], method="post"
@@ -192,15 +214,15 @@ def test_cs_job_failure_is_reported(live_server, live_cloud, keys):
     assert err.value.error["errorcode"] in (530, 533) and err.value.error["errortext"]
 
 
-def test_cs_fetch_list_pages_past_500(live_server, defaults, keys, root_admin):
+def test_cs_fetch_list_pages_past_500(live_server, defaults, keys, tenant):
     from tests.factories import InstanceFactory, ZoneFactory
 
     zone = ZoneFactory()
-    first = InstanceFactory(zone=zone, account=root_admin.account)
+    first = InstanceFactory(zone=zone, account=tenant.account)
     InstanceFactory.create_batch(
         520,
         zone=zone,
-        account=root_admin.account,
+        account=tenant.account,
         service_offering=first.service_offering,
         template=first.template,
     )
