@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from compute.choices import Hypervisor, OfferingState, StorageType
+from portal.choices import ColoredChoices
 from portal.fields import EncryptedTextField
 from portal.models import PortalModel
 from storage.choices import (
@@ -348,4 +349,70 @@ class Volume(PortalModel):
                 name="volume_unique_device_per_instance",
             ),
             models.CheckConstraint(condition=Q(size__gte=0), name="volume_size_ge_0"),
+        ]
+
+
+class SnapshotState(ColoredChoices):
+    """CloudStack's snapshot states (the subset a primary-storage snapshot goes through).
+
+    Kept next to :class:`Snapshot` for now; belongs in ``storage/choices.py``."""
+
+    CREATING = "Creating", "Creating"
+    BACKED_UP = "BackedUp", "Backed up"
+    DESTROYING = "Destroying", "Destroying"
+    DESTROYED = "Destroyed", "Destroyed"
+    ERROR = "Error", "Error"
+
+
+SnapshotState._colors = {
+    "Creating": "info",
+    "BackedUp": "success",
+    "Destroying": "warning",
+    "Destroyed": "dark",
+    "Error": "danger",
+}
+
+
+class Snapshot(PortalModel):
+    """A point-in-time snapshot of a volume, kept on the volume's primary storage
+    (qcow2 internal snapshot on KVM, VM checkpoint on Hyper-V)."""
+
+    name = models.CharField(verbose_name="name", max_length=255)
+    volume = models.ForeignKey(
+        Volume, verbose_name="volume", on_delete=models.PROTECT, related_name="snapshots"
+    )
+    account = models.ForeignKey(
+        "portal.Account", verbose_name="account", on_delete=models.PROTECT, related_name="snapshots"
+    )
+    domain = models.ForeignKey(
+        "portal.Domain", verbose_name="domain", on_delete=models.PROTECT, related_name="snapshots"
+    )
+    zone = models.ForeignKey(
+        "compute.Zone", verbose_name="zone", on_delete=models.PROTECT, related_name="snapshots"
+    )
+    state = models.CharField(
+        verbose_name="state",
+        max_length=16,
+        choices=SnapshotState.choices,
+        default=SnapshotState.CREATING,
+        db_index=True,
+    )
+    size = models.BigIntegerField(verbose_name="volume size (bytes)", default=0)
+    physical_name = models.CharField(
+        verbose_name="name on the pool",
+        max_length=80,
+        help_text="The snapshot's name on the hypervisor (qcow2 snapshot tag, checkpoint name).",
+    )
+    path = models.CharField(verbose_name="location", max_length=1024, blank=True)
+    removed = models.DateTimeField(verbose_name="removed", null=True, blank=True)
+
+    tenant_scope = "account"
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gte=0), name="snapshot_size_ge_0"),
+            models.UniqueConstraint(
+                fields=["volume", "physical_name"], name="snapshot_unique_physical_name"
+            ),
         ]

@@ -371,6 +371,73 @@ class MigrateVmCommand(_VmNamed, Command):
     live: bool = True
 
 
+@dataclass
+class SnapshotAnswer(Answer):
+    """Answer about one volume snapshot: where it lives and how large the volume was."""
+
+    pool: str = ""
+    volume: str = ""
+    snapshot: str = ""
+    path: str = ""
+    size_bytes: int = 0
+
+
+class _SnapshotNamed(_VolumeNamed):
+    """Mixin validating ``pool``, ``volume``, ``snapshot`` and the optional ``vm_name``."""
+
+    snapshot: str
+    vm_name: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_name(self.snapshot, "snapshot")
+        if self.vm_name:
+            check_name(self.vm_name, "vm name")
+
+
+@command
+@dataclass
+class CreateSnapshotCommand(_SnapshotNamed, Command):
+    """Snapshot a volume; ``vm_name`` names the VM it is attached to ("" when detached).
+    Creating an existing snapshot succeeds."""
+
+    name: ClassVar[str] = "create_snapshot"
+    answer_type: ClassVar[type[Answer]] = SnapshotAnswer
+    expected_s: ClassVar[float] = 600.0
+    pool: str
+    volume: str
+    snapshot: str
+    vm_name: str = ""
+
+
+@command
+@dataclass
+class DeleteSnapshotCommand(_SnapshotNamed, Command):
+    """Delete a volume snapshot; deleting an absent snapshot (or volume) succeeds."""
+
+    name: ClassVar[str] = "delete_snapshot"
+    answer_type: ClassVar[type[Answer]] = SnapshotAnswer
+    expected_s: ClassVar[float] = 600.0
+    pool: str
+    volume: str
+    snapshot: str
+    vm_name: str = ""
+
+
+@command
+@dataclass
+class RevertSnapshotCommand(_SnapshotNamed, Command):
+    """Bring a volume back to a snapshot; the VM it is attached to must be stopped."""
+
+    name: ClassVar[str] = "revert_snapshot"
+    answer_type: ClassVar[type[Answer]] = SnapshotAnswer
+    expected_s: ClassVar[float] = 600.0
+    pool: str
+    volume: str
+    snapshot: str
+    vm_name: str = ""
+
+
 def answer_class(name: str) -> type[Answer]:
     """Answer type for a command name (plain :class:`Answer` for unknown names)."""
     cls = COMMANDS.get(name)

@@ -58,6 +58,8 @@ class SimulatorResource(Resource):
         pool_bytes = int(options.get("pool_capacity_bytes", 1024 * GIB))
         self.vms: dict[str, SimVm] = {}
         self.volumes: dict[tuple[str, str], tuple[int, str]] = {}
+        # (pool, volume) -> {snapshot name: volume size when it was taken}
+        self.snapshots: dict[tuple[str, str], dict[str, int]] = {}
         self.pools: dict[str, PoolInfo] = {
             name: PoolInfo(name=name, path=f"/sim/{name}", capacity_bytes=pool_bytes)
             for name in options.get("pools", ["primary"])
@@ -317,6 +319,7 @@ class SimulatorResource(Resource):
     def delete_volume(self, cmd: c.DeleteVolumeCommand) -> c.VolumeAnswer:
         with self._lock:
             self.volumes.pop((cmd.pool, cmd.volume), None)
+            self.snapshots.pop((cmd.pool, cmd.volume), None)
             return c.VolumeAnswer(pool=cmd.pool, volume=cmd.volume)
 
     def copy_template(self, cmd: c.CopyTemplateCommand) -> c.VolumeAnswer:
@@ -326,6 +329,50 @@ class SimulatorResource(Resource):
             existing = self.volumes.get((cmd.pool, cmd.volume))
             size = existing[0] if existing else 2 * GIB
             return self._add_volume(cmd.pool, cmd.volume, size, cmd.format)
+
+    # -- snapshots -------------------------------------------------------------
+    def _snapshot_answer(self, cmd, size: int, details: str = "") -> c.SnapshotAnswer:
+        return c.SnapshotAnswer(
+            pool=cmd.pool,
+            volume=cmd.volume,
+            snapshot=cmd.snapshot,
+            path=f"{self._pool(cmd.pool).path}/{cmd.volume}@{cmd.snapshot}",
+            size_bytes=size,
+            details=details,
+        )
+
+    def create_snapshot(self, cmd: c.CreateSnapshotCommand) -> c.SnapshotAnswer:
+        """Snapshots work on detached volumes and on running or stopped VMs alike."""
+        with self._lock:
+            self._pool(cmd.pool)
+            volume = self.volumes.get((cmd.pool, cmd.volume))
+            if volume is None:
+                raise VolumeNotFound(f"volume {cmd.volume} not in pool {cmd.pool}")
+            if cmd.vm_name:
+                self._vm(cmd.vm_name)
+            taken = self.snapshots.setdefault((cmd.pool, cmd.volume), {})
+            details = "snapshot already exists" if cmd.snapshot in taken else ""
+            size = taken.setdefault(cmd.snapshot, volume[0])
+            return self._snapshot_answer(cmd, size, details)
+
+    def delete_snapshot(self, cmd: c.DeleteSnapshotCommand) -> c.SnapshotAnswer:
+        with self._lock:
+            size = self.snapshots.get((cmd.pool, cmd.volume), {}).pop(cmd.snapshot, None)
+            return self._snapshot_answer(cmd, size or 0, "" if size else "already absent")
+
+    def revert_snapshot(self, cmd: c.RevertSnapshotCommand) -> c.SnapshotAnswer:
+        with self._lock:
+            volume = self.volumes.get((cmd.pool, cmd.volume))
+            if volume is None:
+                raise VolumeNotFound(f"volume {cmd.volume} not in pool {cmd.pool}")
+            size = self.snapshots.get((cmd.pool, cmd.volume), {}).get(cmd.snapshot)
+            if size is None:
+                raise NotFound(f"volume {cmd.volume} has no snapshot {cmd.snapshot}")
+            vm = self.vms.get(cmd.vm_name) if cmd.vm_name else None
+            if vm is not None and vm.state != "stopped":
+                raise Conflict(f"{cmd.vm_name} is {vm.state}; stop it before reverting")
+            self.volumes[(cmd.pool, cmd.volume)] = (size, volume[1])
+            return self._snapshot_answer(cmd, size)
 
 
 class SimulatorFleet(Provider):

@@ -180,3 +180,53 @@ class FakeHyperV:
         self._cmdlet(script, "Move-VM")
         self._vm(p["name"])
         raise PsError(f"Virtual machine migration operation failed: {p['destination']} refused")
+
+    # -- checkpoints (volume snapshots) ------------------------------------------
+    def _vhd_size(self, path: str) -> int:
+        local = self.local(path)
+        return self.vhd_sizes.get(path, local.stat().st_size if local and local.exists() else 0)
+
+    def op_checkpoint_vm(self, p: dict[str, Any], script: str) -> dict[str, Any]:
+        self._cmdlet(script, "Get-VMHardDiskDrive")
+        vm = self._vm(p["name"])
+        if p["path"] not in vm["disks"]:
+            raise PsError(f"volume {p['path']} is not attached to {p['name']}")
+        self._cmdlet(script, "Get-VMSnapshot")
+        checkpoints = vm.setdefault("checkpoints", {})
+        existed = p["snapshot"] in checkpoints
+        if not existed:
+            self._cmdlet(script, "Checkpoint-VM")
+            contents = {}
+            for disk in vm["disks"]:  # a checkpoint covers every disk of the VM
+                local = self.local(disk)
+                contents[disk] = local.read_bytes() if local and local.exists() else b""
+            checkpoints[p["snapshot"]] = {"id": str(uuid.uuid4()), "disks": contents}
+        self._cmdlet(script, "Get-VHD")
+        return {
+            "id": checkpoints[p["snapshot"]]["id"],
+            "existed": existed,
+            "size": self._vhd_size(p["path"]),
+        }
+
+    def op_remove_checkpoint(self, p: dict[str, Any], script: str) -> dict[str, Any]:
+        self._cmdlet(script, "Get-VMSnapshot")
+        checkpoints = self._vm(p["name"]).setdefault("checkpoints", {})
+        existed = p["snapshot"] in checkpoints
+        if existed:
+            self._cmdlet(script, "Remove-VMSnapshot")
+            del checkpoints[p["snapshot"]]
+        return {"existed": existed}
+
+    def op_restore_checkpoint(self, p: dict[str, Any], script: str) -> dict[str, Any]:
+        self._cmdlet(script, "Restore-VMSnapshot")
+        vm = self._vm(p["name"])
+        if vm["state"] != "Off":
+            raise PsError(f"VM {p['name']} is {vm['state']}; stop it before reverting")
+        checkpoint = vm.setdefault("checkpoints", {}).get(p["snapshot"])
+        if checkpoint is None:
+            raise PsError(f'Hyper-V was unable to find a checkpoint named "{p["snapshot"]}".')
+        for disk, content in checkpoint["disks"].items():
+            local = self.local(disk)
+            if local is not None:
+                local.write_bytes(content)
+        return {"id": checkpoint["id"], "size": self._vhd_size(p["path"])}

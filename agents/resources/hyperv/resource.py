@@ -12,6 +12,7 @@ from agents.errors import (
     HypervisorError,
     PoolNotFound,
     StorageError,
+    UnsupportedCommand,
     VmNotFound,
 )
 from agents.protocol import commands as c
@@ -21,6 +22,7 @@ from agents.resources.hyperv.powershell import PowerShell
 from agents.resources.hyperv.smb import SmbStorage, to_unc
 
 log = logging.getLogger(__name__)
+SnapshotCommand = c.CreateSnapshotCommand | c.DeleteSnapshotCommand | c.RevertSnapshotCommand
 
 # Windows PowerShell 5.1 serialises enums as integers, PowerShell 7 as names.
 _STATES: dict[str, PowerState] = {
@@ -273,6 +275,54 @@ class HypervResource(Resource):
         return c.VolumeAnswer(
             pool=cmd.pool, volume=cmd.volume, details="" if removed else "already absent"
         )
+
+    # -- snapshots (VM checkpoints) --------------------------------------------
+    def _checkpoint_params(self, cmd: SnapshotCommand) -> dict[str, Any]:
+        """Hyper-V checkpoints a whole VM: the volume must be attached to ``vm_name``."""
+        if not cmd.vm_name:
+            raise UnsupportedCommand(
+                "Hyper-V snapshots are VM checkpoints: the volume must be attached to a VM"
+            )
+        path = f"{self._root(cmd.pool)}\\{cmd.volume}"
+        return {"name": cmd.vm_name, "path": path, "snapshot": cmd.snapshot}
+
+    @staticmethod
+    def _snapshot_answer(cmd: SnapshotCommand, out: Any, details: str = "") -> c.SnapshotAnswer:
+        out = out or {}
+        return c.SnapshotAnswer(
+            pool=cmd.pool,
+            volume=cmd.volume,
+            snapshot=cmd.snapshot,
+            path=f"checkpoint:{out['id']}" if out.get("id") else "",
+            size_bytes=int(out.get("size") or 0),
+            details=details,
+        )
+
+    def create_snapshot(self, cmd: c.CreateSnapshotCommand) -> c.SnapshotAnswer:
+        out = self.ps.run("checkpoint_vm", self._checkpoint_params(cmd))
+        details = "snapshot already exists" if (out or {}).get("existed") else ""
+        return self._snapshot_answer(cmd, out, details)
+
+    def delete_snapshot(self, cmd: c.DeleteSnapshotCommand) -> c.SnapshotAnswer:
+        if not cmd.vm_name:  # a detached volume has no checkpoints left
+            return self._snapshot_answer(cmd, None, "already absent")
+        params = self._checkpoint_params(cmd)
+        try:
+            out = self.ps.run("remove_checkpoint", params)
+        except VmNotFound:
+            return self._snapshot_answer(cmd, None, "already absent")
+        return self._snapshot_answer(
+            cmd, None, "" if (out or {}).get("existed") else "already absent"
+        )
+
+    def revert_snapshot(self, cmd: c.RevertSnapshotCommand) -> c.SnapshotAnswer:
+        params = self._checkpoint_params(cmd)
+        vm = self._vm(cmd.vm_name)
+        if vm is None:
+            raise VmNotFound(f"no VM named {cmd.vm_name}")
+        if power_state(vm["state"]) != "stopped":
+            raise Conflict(f"{cmd.vm_name} is running; stop it before reverting")
+        return self._snapshot_answer(cmd, self.ps.run("restore_checkpoint", params))
 
     def copy_template(self, cmd: c.CopyTemplateCommand) -> c.VolumeAnswer:
         dest = f"{self._root(cmd.pool)}\\{cmd.volume}"

@@ -113,6 +113,33 @@ $v = Get-VHD -Path $p.path
     "migrate_vm": """
 Move-VM -Name $p.name -DestinationHost $p.destination
 """,
+    "checkpoint_vm": """
+if (-not (Get-VMHardDiskDrive -VMName $p.name | Where-Object Path -eq $p.path)) {
+  throw "volume $($p.path) is not attached to $($p.name)"
+}
+$s = Get-VMSnapshot -VMName $p.name -Name $p.snapshot -ErrorAction SilentlyContinue
+$existed = [bool]$s
+if (-not $s) {
+  Checkpoint-VM -Name $p.name -SnapshotName $p.snapshot
+  $s = Get-VMSnapshot -VMName $p.name -Name $p.snapshot
+}
+$v = Get-VHD -Path $p.path
+[pscustomobject]@{ id = [string]$s.Id; existed = $existed; size = [int64]$v.Size } |
+  ConvertTo-Json -Compress
+""",
+    "remove_checkpoint": """
+$s = Get-VMSnapshot -VMName $p.name -Name $p.snapshot -ErrorAction SilentlyContinue
+if ($s) { $s | Remove-VMSnapshot }
+[pscustomobject]@{ existed = [bool]$s } | ConvertTo-Json -Compress
+""",
+    "restore_checkpoint": """
+$vm = Get-VM -Name $p.name
+if ($vm.State -ne 'Off') { throw "VM $($p.name) is $($vm.State); stop it before reverting" }
+$s = Get-VMSnapshot -VMName $p.name -Name $p.snapshot
+Restore-VMSnapshot -VMSnapshot $s -Confirm:$false
+$v = Get-VHD -Path $p.path
+[pscustomobject]@{ id = [string]$s.Id; size = [int64]$v.Size } | ConvertTo-Json -Compress
+""",
 }
 
 
