@@ -26,9 +26,7 @@ SELECT i.id, i.uuid, i.name, i.display_name, i.state, i.cpu_number, i.cpu_speed,
        d.uuid AS domain_id, d.name AS domain_name, d.path AS domain_path,
        so.uuid AS offering_id, so.name AS offering_name,
        t.uuid AS template_id, t.name AS template_name,
-       h.uuid AS host_id, h.name AS host_name,
-       n.uuid AS nic_id, n.ip_address, n.mac_address, n.netmask, n.gateway,
-       net.uuid AS network_id, net.name AS network_name
+       h.uuid AS host_id, h.name AS host_name
 FROM compute_instance i
 JOIN portal_account a ON a.id = i.account_id
 JOIN portal_domain d ON d.id = a.domain_id
@@ -36,29 +34,40 @@ JOIN compute_zone z ON z.id = i.zone_id
 JOIN compute_serviceoffering so ON so.id = i.service_offering_id
 JOIN storage_template t ON t.id = i.template_id
 LEFT JOIN compute_host h ON h.id = i.host_id
-LEFT JOIN networking_nic n ON n.instance_id = i.id
-LEFT JOIN networking_network net ON net.id = n.network_id
-WHERE i.id IN (SELECT id FROM compute_instance WHERE {where} ORDER BY id DESC
-               LIMIT %(limit)s OFFSET %(offset)s)
-ORDER BY i.id DESC
+WHERE {where}
+ORDER BY i.id DESC LIMIT %(limit)s OFFSET %(offset)s
+"""
+NIC_SQL = """
+SELECT n.instance_id, n.uuid AS nic_id, n.ip_address, n.mac_address, n.netmask, n.gateway,
+       net.uuid AS network_id, net.name AS network_name
+FROM networking_nic n JOIN networking_network net ON net.id = n.network_id
+WHERE n.instance_id = ANY(%(ids)s)
 """
 
 
 class Floor:
-    """The cheapest same answer: count + one joined query + json.dumps, on a raw connection."""
+    """The cheapest same answer on a raw connection: count, one joined query for the page,
+    one for its NICs, json.dumps."""
 
     def __init__(self, dsn: str) -> None:
         self.conn = psycopg.connect(dsn, autocommit=True)
 
     def page(self, *, account_id: int | None, offset: int) -> bytes:
-        where = "account_id = %(account)s" if account_id else "TRUE"
+        where = "i.account_id = %(account)s" if account_id else "TRUE"
         params = {"account": account_id, "limit": PAGE, "offset": offset}
         with self.conn.cursor() as cur:
-            cur.execute(f"SELECT count(*) FROM compute_instance WHERE {where}", params)
+            cur.execute(f"SELECT count(*) FROM compute_instance i WHERE {where}", params)
             count = cur.fetchone()[0]
             cur.execute(FLOOR_SQL.format(where=where), params)
             names = [d.name for d in cur.description]
             rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+            cur.execute(NIC_SQL, {"ids": [r["id"] for r in rows]})
+            nic_names = [d.name for d in cur.description]
+            nics: dict[int, list] = {}
+            for nic in cur.fetchall():
+                nics.setdefault(nic[0], []).append(dict(zip(nic_names[1:], nic[1:], strict=True)))
+            for row in rows:
+                row["nic"] = nics.get(row["id"], [])
         return json.dumps({"count": count, "results": rows}, default=str).encode()
 
     def close(self) -> None:
