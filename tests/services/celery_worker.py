@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from ._proc import log_tail, spawn, stop_process_group, wait_until
-from .postgres_server import dsn
+from .postgres_server import django_dsn
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -41,10 +41,9 @@ def _shared_test_database_url(request) -> str | None:
     """URL of Django's test database if another process can open it (set up first)."""
     from django.db import connection
 
-    s = connection.settings_dict
     if connection.vendor == "postgresql":
-        request.getfixturevalue("django_db_setup")
-        return dsn(s["USER"], s["PASSWORD"], s["HOST"] or "127.0.0.1", s["PORT"] or 5432, s["NAME"])
+        return django_dsn(request)
+    s = connection.settings_dict
     if connection.vendor == "sqlite" and s.get("TEST", {}).get("NAME"):
         request.getfixturevalue("django_db_setup")
         if not connection.is_in_memory_db():

@@ -122,6 +122,15 @@ def dsn(user: str, password: str, host: str, port: int | str, name: str) -> str:
     return f"postgres://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{port}/{name}"
 
 
+def django_dsn(request) -> str:
+    """DSN of Django's PostgreSQL test database (created first if need be)."""
+    from django.db import connection
+
+    request.getfixturevalue("django_db_setup")
+    s = connection.settings_dict
+    return dsn(s["USER"], s["PASSWORD"], s["HOST"] or "127.0.0.1", s["PORT"] or 5432, s["NAME"])
+
+
 def _system_user() -> str:
     """The unprivileged user the server runs as when we are root (created if missing)."""
     try:
@@ -144,9 +153,7 @@ def postgres_dsn(request):
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        request.getfixturevalue("django_db_setup")
-        s = connection.settings_dict
-        return dsn(s["USER"], s["PASSWORD"], s["HOST"] or "127.0.0.1", s["PORT"] or 5432, s["NAME"])
+        return django_dsn(request)
     server = PostgresServer()
     request.addfinalizer(server.stop)
     return server.start().dsn
