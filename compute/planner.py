@@ -130,6 +130,13 @@ register_planner(Planner)
 register_planner(UserDispersingPlanner)
 
 
+def _plugin_planner(name: str) -> type[Planner] | None:
+    """Extension point ``deploy.planner``: enabled plugins offer planner classes."""
+    from marketplace import hooks
+
+    return next((cls for cls in hooks.call_hooks("deploy.planner") if cls.name == name), None)
+
+
 def pools_for(host: Host, request: PlacementRequest) -> list[StoragePool]:
     """Primary storage pools the host can use, with room and the requested tags."""
     scope = Q(scope=PoolScope.ZONE, zone_id=host.zone_id) | Q(
@@ -151,7 +158,7 @@ def place(request: PlacementRequest, strategy: str = "firstfit") -> Placement:
     """Choose a host and pool and claim their capacity, or raise InsufficientCapacity."""
     if request.zone.allocation_state != AllocationState.ENABLED:
         raise InsufficientCapacity(f"Zone {request.zone.name} is disabled.")
-    planner = PLANNERS.get(strategy)
+    planner = PLANNERS.get(strategy) or _plugin_planner(strategy)
     if planner is None:
         raise ValueError(f"Unknown planner {strategy!r}; known: {', '.join(sorted(PLANNERS))}")
     for host in planner().candidates(request):

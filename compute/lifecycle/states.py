@@ -7,6 +7,7 @@ concurrent operations on one instance cannot both proceed.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from compute.choices import InstanceState as S
 from compute.models import Instance
@@ -46,6 +47,7 @@ def begin(instance: Instance, operation: str, *, to: str | None = None) -> Insta
             f" (allowed from {', '.join(sources)}).",
             code="invalid_state",
         )
+    _announce(instance, instance.state, target, operation)
     instance.state = target
     return instance
 
@@ -53,6 +55,18 @@ def begin(instance: Instance, operation: str, *, to: str | None = None) -> Insta
 def set_state(instance: Instance, state: str, **fields) -> None:
     """Record the outcome of an operation (called by job handlers)."""
     Instance.objects.filter(pk=instance.pk).update(state=state, **fields)
+    _announce(instance, instance.state, state, "result")
     instance.state = state
     for name, value in fields.items():
         setattr(instance, name, value)
+
+
+def _announce(instance: Instance, old: str, new: str, event: str) -> None:
+    """Extension point ``vm.state_transition``: plugins hear every change after commit."""
+    if old == new:
+        return
+    from marketplace import hooks
+
+    transaction.on_commit(
+        lambda: hooks.call_hooks("vm.state_transition", instance, old, new, event)
+    )
