@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import signal
 import sys
 import time
 import traceback
@@ -80,6 +81,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", default=str(BASE_DIR / "var" / "bench"))
     args = parser.parse_args(argv)
     only = {c.strip() for c in args.only.split(",") if c.strip()}
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt  # SIGTERM: stop the servers and write what was measured
+
+    signal.signal(signal.SIGTERM, interrupted)
 
     from tests.bench.services import Workdir, start_redis, start_simulator
     from tests.services.postgres_server import PostgresServer
