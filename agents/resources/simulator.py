@@ -57,13 +57,18 @@ class SimulatorResource(Resource):
         self.memory_bytes = int(options.get("memory_bytes", 64 * GIB))
         pool_bytes = int(options.get("pool_capacity_bytes", 1024 * GIB))
         self.vms: dict[str, SimVm] = {}
-        self.volumes: dict[tuple[str, str], tuple[int, str]] = {}
+        # Pools are shared storage: the hosts of one fleet see the same volumes.
+        shared = fleet.shared_storage if fleet is not None else {}
+        self.volumes: dict[tuple[str, str], tuple[int, str]] = shared.setdefault("volumes", {})
         # (pool, volume) -> {snapshot name: volume size when it was taken}
         self.snapshots: dict[tuple[str, str], dict[str, int]] = {}
-        self.pools: dict[str, PoolInfo] = {
-            name: PoolInfo(name=name, path=f"/sim/{name}", capacity_bytes=pool_bytes)
-            for name in options.get("pools", ["primary"])
-        }
+        self.pools: dict[str, PoolInfo] = shared.setdefault(
+            "pools",
+            {
+                name: PoolInfo(name=name, path=f"/sim/{name}", capacity_bytes=pool_bytes)
+                for name in options.get("pools", ["primary"])
+            },
+        )
         self._lock = threading.Lock()
         self._next_vnc = 5900
         latency = options.get("latency_ms", 0)
@@ -382,6 +387,7 @@ class SimulatorFleet(Provider):
         self._options = dict(options)
         self._max_hosts = int(options.get("max_hosts", 20000))
         self._hosts: dict[str, SimulatorResource] = {}
+        self.shared_storage: dict[str, Any] = {}
         self._lock = threading.Lock()
         super().__init__(self.get("default"))
 
