@@ -6,5 +6,5 @@ class StorageConfig(AppConfig):
     verbose_name = "Storage"
 
     def ready(self) -> None:
-        # Register the job handlers: template downloads and data volumes.
-        from storage import downloads, volume_handlers  # noqa: F401
+        # Register the job handlers: template downloads, data volumes and snapshots.
+        from storage import downloads, snapshot_handlers, volume_handlers  # noqa: F401

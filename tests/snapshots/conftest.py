@@ -1,5 +1,7 @@
 """Snapshot tests run on the simulator cloud of the lifecycle tests (and the agent labs)."""
 
+import pytest
+
 from tests.lab.fixtures import (  # noqa: F401 - fixtures
     agent_server,
     client_for,
@@ -7,3 +9,11 @@ from tests.lab.fixtures import (  # noqa: F401 - fixtures
     libvirt_lab,
 )
 from tests.lifecycle.conftest import cloud, no_broker, simulator  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _fresh_simulated_hosts(request):
+    """Database ids (and so VM names) repeat between tests: start every test with empty
+    simulated hosts so no VM or disk of an earlier test is found."""
+    if "simulator" in request.fixturenames:
+        request.getfixturevalue("simulator").provider._hosts.clear()
