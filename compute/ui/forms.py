@@ -13,6 +13,14 @@ from storage.choices import TemplateState
 from storage.models import DiskOffering, Template
 
 
+def _offering_label(offering) -> str:
+    if offering.customized:
+        return f"{offering.name} (custom size)"
+    return (
+        f"{offering.name} ({offering.cpu_number} × {offering.cpu_speed} MHz, {offering.memory} MiB)"
+    )
+
+
 class DeployForm(PortalForm):
     """The deploy wizard's steps: zone, template, offering, network, disk, key/user data."""
 
@@ -34,7 +42,9 @@ class DeployForm(PortalForm):
     ssh_keypair = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="None", label="SSH key pair"
     )
-    user_data = forms.CharField(required=False, widget=forms.Textarea, label="User data")
+    user_data = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4}), label="User data"
+    )
     name = forms.CharField(
         max_length=63, required=False, help_text="Letters, digits and '-'; generated if empty."
     )
@@ -66,6 +76,7 @@ class DeployForm(PortalForm):
             .select_related("zone")
         )
         self.fields["network"].label_from_instance = lambda n: f"{n.name} ({n.zone.name})"
+        self.fields["service_offering"].label_from_instance = _offering_label
         self.fields["disk_offering"].queryset = DiskOffering.objects.restrict(user).filter(
             state=OfferingState.ACTIVE
         )
