@@ -6,6 +6,7 @@ collect static files. Then it starts and supervises, each in its own process gro
 * a private Redis under ``var/redis/`` on 127.0.0.1 (``PORTAL_REDIS_PORT``, default 6479),
   unless ``CELERY_BROKER_URL`` is set;
 * a Celery worker and Celery beat;
+* the simulator agent of the demo hosts, when ``seed_demo`` wrote its config;
 * the web server on 127.0.0.1:``PORT`` (default 8000): Django's ``runserver`` (no reloader)
   when DEBUG is on, which also serves /static/; gunicorn when DEBUG is off, where /static/
   (collected into ``var/static``) must be served by the reverse proxy in front.
@@ -30,6 +31,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from portal import demo
 from portal.management.commands.ensure_admin import login_hint
 
 STOP_TIMEOUT = 10  # seconds each process gets to exit on SIGTERM before SIGKILL
@@ -216,8 +218,21 @@ class Command(BaseCommand):
                        "--workers", os.environ.get("WEB_CONCURRENCY", "3"),
                        "--access-logfile", "-",
                        "--graceful-timeout", str(STOP_TIMEOUT - 2)]  # fmt: skip
+            agent_config = demo.simulator_config_path()
+            agent_port = int(demo.DEMO_AGENT_LISTEN.rsplit(":", 1)[1])
+            start_agent = agent_config.exists()  # written by seed_demo: the demo hosts' agent
+            if start_agent and port_in_use(agent_port):
+                self.say(f"{demo.DEMO_AGENT_LISTEN} is in use: not starting the simulator agent")
+                start_agent = False
+            if start_agent:
+                sup.start("simulator agent", [
+                    python, "-m", "agents", "serve", "--resource", "simulator",
+                    "--listen", demo.DEMO_AGENT_LISTEN, "--config", str(agent_config),
+                ], env)  # fmt: skip
             sup.start("web", web, env)
             sup.wait_for("web server", lambda: port_open(port), timeout=60)
+            if start_agent:
+                sup.wait_for("simulator agent", lambda: port_open(agent_port), timeout=30)
             sup.wait_for("celery worker", lambda: worker_answers(worker_name), timeout=60)
             self.banner(port)
             sup.run_forever()
