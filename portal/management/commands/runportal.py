@@ -260,8 +260,10 @@ class Command(BaseCommand):
             "",
             f"  The portal is running at http://127.0.0.1:{port}/  [{mode}]",
             f"  Log in: {login_hint()}",
-            "  Ctrl-C stops everything.",
-            "",
         ]
+        demo_password = Path(settings.VAR_DIR) / "demo_password"
+        if demo_password.exists():
+            lines.append(f"  Demo tenant: user demo, password in {demo_password}")
+        lines += ["  Ctrl-C stops everything.", ""]
         self.stdout.write("\n".join(lines))
         self.stdout.flush()
