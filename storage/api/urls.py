@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from storage.api import views
+from storage.api import snapshots, views
 
 router = SimpleRouter()
 router.register("pools", views.StoragePoolViewSet, basename="storagepool")
@@ -9,5 +9,6 @@ router.register("disk-offerings", views.DiskOfferingViewSet, basename="diskoffer
 router.register("os-types", views.OSTypeViewSet, basename="ostype")
 router.register("templates", views.TemplateViewSet, basename="template")
 router.register("volumes", views.VolumeViewSet, basename="volume")
+router.register("snapshots", snapshots.SnapshotViewSet, basename="snapshot")
 
 urlpatterns = router.urls
