@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.cloudstack.conftest import cs_client  # noqa: F401
 from tests.lab.fixtures import (  # noqa: F401 - fixtures
     agent_server,
     client_for,
