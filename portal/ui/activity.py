@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from portal.choices import JobStatus
 from portal.filtersets import AsyncJobFilterSet, EventFilterSet
@@ -12,12 +14,17 @@ from portal.ui.tables import Column, Table
 from portal.ui.views import ObjectDetailView, ObjectListView, PortalView
 
 
+def _live_progress(job):
+    """The job's progress badge; it polls itself while the job runs."""
+    return mark_safe(render_to_string("ui/job_progress.html", {"job": job}))  # noqa: S308
+
+
 class JobTable(Table):
     detail_url = "portal:job_detail"
     columns = [
         Column("command", sort="command", link=True),
         Column("status", sort="status", badge=JobStatus),
-        Column("progress", render=lambda j: f"{j.progress}% {j.progress_message}".strip()),
+        Column("progress", "Live progress", render=_live_progress),
         Column("resource_type", "Resource", sort="resource_type"),
         Column("user", accessor="user.username"),
         Column("error_text", "Error", render=lambda j: j.error_text[:120]),

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.ui.format import badge, filesize
@@ -48,7 +48,7 @@ class Column:
 
     def render(self, obj, url: str | None = None) -> SafeString:
         if self.render_func is not None:
-            return format_html("{}", self.render_func(obj))
+            return conditional_escape(self.render_func(obj))
         value = self.value(obj)
         if value is None or value == "":
             return mark_safe('<span class="muted">—</span>')  # noqa: S308 - constant

@@ -144,3 +144,17 @@ def test_tenant_events_are_only_its_own(login, tenant, other_tenant, defaults):
     record_event("VM.CREATE", acting_user=other_tenant, description="theirs")
     body = login(tenant).get("/events/").content.decode()
     assert "mine" in body and "theirs" not in body
+
+
+@pytest.mark.django_db
+def test_job_list_rows_poll_only_while_the_job_runs(login, tenant, defaults):
+    from portal.models import AsyncJob
+    from portal.services.jobs import create_job
+
+    running = create_job("vm.start", acting_user=tenant)
+    AsyncJob.objects.filter(pk=running.pk).update(status="running", progress=40)
+    done = create_job("vm.stop", acting_user=tenant)
+    AsyncJob.objects.filter(pk=done.pk).update(status="succeeded", progress=100)
+    body = login(tenant).get("/jobs/").content.decode()
+    assert f'hx-get="/jobs/{running.pk}/progress/"' in body
+    assert f'hx-get="/jobs/{done.pk}/progress/"' not in body
