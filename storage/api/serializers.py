@@ -242,6 +242,10 @@ class VolumeCreateSerializer(serializers.Serializer):
     )
 
 
+class VolumeUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+
+
 class VolumeAttachSerializer(serializers.Serializer):
     instance = BriefRelatedField(queryset=Instance.objects.all())
     device_id = serializers.IntegerField(min_value=1, max_value=15, required=False)

@@ -19,6 +19,7 @@ from storage.api.serializers import (
     VolumeCreateSerializer,
     VolumeResizeSerializer,
     VolumeSerializer,
+    VolumeUpdateSerializer,
 )
 from storage.filtersets import (
     DiskOfferingFilterSet,
@@ -112,12 +113,15 @@ class TemplateViewSet(ServiceModelViewSet):
 
 
 class VolumeViewSet(
-    mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """Volumes of the accounts the user may see. Every write goes through
     :mod:`storage.services.volumes`: create answers 201 (an Allocated volume), ``attach``
-    and ``detach`` 202 with the job, ``resize`` 200, delete 204 (never created on storage)
-    or 202 with the job that removes it from its pool."""
+    and ``detach`` 202 with the job, ``resize`` and rename (PATCH) 200, delete 204 (never
+    created on storage) or 202 with the job that removes it from its pool."""
 
     queryset = Volume.objects.select_related(
         "account", "domain", "zone", "pool", "instance", "disk_offering", "template"
@@ -157,6 +161,18 @@ class VolumeViewSet(
             Account.objects.restrict(request.user, "change").get(pk=account.pk)
         volume = volumes.create_volume(**self._actor(), account=account, **data)
         return Response(self.get_serializer(volume).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=VolumeUpdateSerializer, responses={200: VolumeSerializer})
+    def update(self, request, *args, **kwargs):
+        """Rename the volume (PUT or PATCH)."""
+        volume = self.get_object()
+        data = self._input(VolumeUpdateSerializer)
+        volume = volumes.update_volume(volume, **self._actor(), **data)
+        return Response(self.get_serializer(volume).data)
+
+    @extend_schema(request=VolumeUpdateSerializer, responses={200: VolumeSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, **kwargs)
 
     @extend_schema(responses={202: JobSerializer, 204: None})
     def destroy(self, request, *args, **kwargs):

@@ -96,6 +96,22 @@ def create_volume(
     return volume
 
 
+def update_volume(
+    volume: Volume, *, acting_user, name: str | None = None, client_ip: str | None = None
+) -> Volume:
+    """Rename a volume (the only property a tenant changes without a job)."""
+    _check_usable(volume)
+    if name is None or name == volume.name:
+        return volume
+    if not name.strip() or len(name) > 255:
+        raise ValidationError({"name": "1 to 255 characters."})
+    with transaction.atomic():
+        Volume.objects.filter(pk=volume.pk).update(name=name)
+        volume.name = name
+        record_event("VOLUME.UPDATE", acting_user=acting_user, resource=volume, client_ip=client_ip)
+    return volume
+
+
 def _check_usable(volume: Volume) -> None:
     if volume.removed is not None or volume.state in (VolumeState.EXPUNGED, VolumeState.DESTROY):
         raise ValidationError(f"Volume {volume.name} is {volume.state}.", code="invalid_state")
