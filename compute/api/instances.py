@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from compute import lifecycle
 from compute.api.serializers import InstanceSerializer
 from compute.filtersets import InstanceFilterSet
-from compute.models import Host, Instance, ServiceOffering, SSHKeyPair, Zone
+from compute.models import Host, ServiceOffering, SSHKeyPair, Zone
+from compute.querysets import LIST_PREFETCH, instances_for_listing
 from networking.models import Network
 from portal.api.serializers import BriefRelatedField, JobSerializer
 from portal.api.serializers_core import AsyncJobSerializer
@@ -84,7 +85,7 @@ class StartSerializer(serializers.Serializer):
 class InstanceViewSet(viewsets.ReadOnlyModelViewSet):
     """Instances of the accounts the user may see; writes are lifecycle operations."""
 
-    queryset = Instance.objects.select_related(
+    queryset = instances_for_listing(
         "account",
         "domain",
         "user",
@@ -94,7 +95,8 @@ class InstanceViewSet(viewsets.ReadOnlyModelViewSet):
         "service_offering",
         "template",
         "ssh_keypair",
-    ).prefetch_related("nics__network", "volumes")
+        prefetch=LIST_PREFETCH,
+    )
     serializer_class = InstanceSerializer
     filterset_class = InstanceFilterSet
     ordering_fields = ["id", "name", "created", "state"]

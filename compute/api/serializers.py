@@ -298,8 +298,8 @@ class VolumeBriefSerializer(serializers.Serializer):
 
 
 class InstanceSerializer(PortalModelSerializer):
-    nics = NicBriefSerializer(many=True, read_only=True)
-    volumes = VolumeBriefSerializer(many=True, read_only=True)
+    nics = NicBriefSerializer(source="listed_nics", many=True, read_only=True)
+    volumes = VolumeBriefSerializer(source="listed_volumes", many=True, read_only=True)
     state = enum_field(InstanceState, "InstanceStateEnum", read_only=True)
 
     class Meta:

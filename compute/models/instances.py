@@ -171,3 +171,14 @@ class Instance(PortalModel):
             models.Index(fields=["domain", "id"], name="instance_domain_id"),
             models.Index(fields=["host", "state"], name="instance_host_state"),
         ]
+
+    @property
+    def listed_nics(self) -> list:
+        """NICs by device id; lists prefetch them into ``_nics`` (no queryset per row)."""
+        cached = getattr(self, "_nics", None)
+        return cached if cached is not None else list(self.nics.order_by("device_id"))
+
+    @property
+    def listed_volumes(self) -> list:
+        cached = getattr(self, "_volumes", None)
+        return cached if cached is not None else list(self.volumes.order_by("device_id"))
