@@ -19,6 +19,7 @@ from compute.lifecycle import specs
 from compute.models import Host, Instance
 from compute.planner import PlacementRequest, pools_for
 from portal.choices import EventLevel
+from portal.models import ResourceTag
 from portal.services.audit import record_event
 from portal.services.jobs import JobError, job_handler
 from storage.choices import PoolScope, VolumeState
@@ -260,5 +261,6 @@ def delete_volume_job(job, report) -> dict:
         Volume.objects.filter(pk=volume.pk).update(
             state=VolumeState.EXPUNGED, removed=timezone.now(), path=""
         )
+        ResourceTag.objects.filter(resource_uuid=volume.uuid).delete()
         record_event("VOLUME.DELETE", acting_user=job.user, resource=volume, job=job)
     return {"volume": str(volume.uuid), "state": VolumeState.EXPUNGED}

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from compute.choices import AllocationState, InstanceState, OfferingState
 from portal.choices import EventState, ResourceType
-from portal.models import AsyncJob
+from portal.models import AsyncJob, ResourceTag
 from portal.services.audit import record_event
 from portal.services.jobs import create_job
 from portal.services.limits import check_limit
@@ -275,6 +275,7 @@ def delete_volume(volume: Volume, *, acting_user, client_ip: str | None = None) 
             if not taken:
                 raise ValidationError({"volume": f"Volume {volume.name} is busy; try again."})
             volume.state = VolumeState.EXPUNGED
+            ResourceTag.objects.filter(resource_uuid=volume.uuid).delete()
             record_event(
                 "VOLUME.DELETE", acting_user=acting_user, resource=volume, client_ip=client_ip
             )

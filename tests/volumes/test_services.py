@@ -203,11 +203,16 @@ def test_attach_rolls_back_the_created_disk_when_live_attach_fails(
     assert (pool_name(cloud["pool"]), volume_name(volume)) not in sim.volumes
 
 
-def test_delete_allocated_is_immediate(tenant, cloud):
+def test_delete_allocated_is_immediate_and_drops_its_tags(tenant, cloud):
+    from portal.models import ResourceTag
+    from portal.services.tags import create_tags
+
     volume = new_volume(tenant, cloud)
+    create_tags(acting_user=tenant, resource_type="Volume", resources=[volume], tags={"a": "1"})
     assert delete_volume(volume, acting_user=tenant) is None
     volume.refresh_from_db()
     assert volume.state == "Expunged" and volume.removed is not None
+    assert not ResourceTag.objects.exists()
     with pytest.raises(ValidationError):
         delete_volume(volume, acting_user=tenant)
 
