@@ -194,6 +194,20 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"AccountStateEnum": "portal.choices.AccountState"},
 }
 
+# Cache shared by every process (login throttling, rate limits): CACHE_URL, else the Redis
+# broker's next database when CELERY_BROKER_URL names one, else per-process memory.
+_cache_url = os.environ.get("CACHE_URL", "")
+if not _cache_url and os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"):
+    _broker = os.environ["CELERY_BROKER_URL"].rsplit("/", 1)
+    _cache_url = f"{_broker[0]}/{int(_broker[1] or 0) + 1}" if _broker[1].isdigit() else ""
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # Celery: a private Redis under var/ by default (started by `make run`).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6479/0")
 CELERY_RESULT_BACKEND = None

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from marketplace.dispatch import plugin_api_view, plugin_view
@@ -13,6 +14,8 @@ urlpatterns = [
     path("compute/", include("compute.urls")),
     path("storage/", include("storage.urls")),
     path("networking/", include("networking.urls")),
+    # The Django admin logs in through the portal's login (throttling, lockout, 2FA).
+    path("admin/login/", RedirectView.as_view(url="/accounts/login/?next=/admin/")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -24,3 +24,9 @@ def test_api_root_links_every_section(api_client, tenant):
     response = api_client(tenant).get("/api/")
     assert response.status_code == 200
     assert {"zone", "instance", "network", "job", "schema", "docs"} <= response.data.keys()
+
+
+def test_django_admin_login_goes_through_the_portal_login(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert client.post("/admin/login/", {"username": "x", "password": "y"}).status_code == 302
