@@ -77,6 +77,11 @@ SAMPLES: dict[str, c.Command] = {
     "detach_disk": c.DetachDiskCommand(vm_name="i-2-42-VM", disk=DISK),
     "get_vnc_port": c.GetVncPortCommand(vm_name="i-2-42-VM"),
     "migrate_vm": c.MigrateVmCommand(vm_name="i-2-42-VM", destination="qemu+tls://h2/system"),
+    "create_snapshot": c.CreateSnapshotCommand(
+        pool="pri", volume="root-42", snapshot="snap-1", vm_name="i-2-42-VM"
+    ),
+    "delete_snapshot": c.DeleteSnapshotCommand(pool="pri", volume="root-42", snapshot="snap-1"),
+    "revert_snapshot": c.RevertSnapshotCommand(pool="pri", volume="root-42", snapshot="snap-1"),
 }
 
 
