@@ -44,7 +44,9 @@ def _validate(template: Template) -> None:
         )
 
 
-def create_template(*, acting_user, client_ip: str | None = None, **fields) -> Template:
+def create_template(
+    *, acting_user, client_ip: str | None = None, download: bool = True, **fields
+) -> Template:
     """Register a template or ISO owned by the actor's account, in state NotUploaded.
 
     The URL must be http(s) and not point to a private, loopback or link-local address;
@@ -62,8 +64,10 @@ def create_template(*, acting_user, client_ip: str | None = None, **fields) -> T
             acting_user=acting_user,
             client_ip=client_ip,
         )
-        template.download_job = create_job(
-            "template.download", acting_user=acting_user, resource=template
+        template.download_job = (
+            create_job("template.download", acting_user=acting_user, resource=template)
+            if download
+            else None
         )
     return template
 

@@ -3,7 +3,7 @@ from django.core.management import call_command
 
 from compute.models import Host, Zone
 from networking.models import GuestVlan, IPAddress
-from portal.models import Account, Event
+from portal.models import Account, AsyncJob, Event
 from storage.models import Template
 
 
@@ -24,6 +24,7 @@ def test_seed_demo_builds_the_demo_cloud_once(root_admin, settings, tmp_path, mo
     )
     assert counts == (1, 4, 100, 91, 1, 2)
     assert Template.objects.get().state == "Ready"
+    assert not AsyncJob.objects.filter(command="template.download").exists()
     assert Account.objects.get(name="demo").users.get().username == "demo"
     assert (tmp_path / "simulator-agent.json").stat().st_mode & 0o077 == 0
     events = Event.objects.count()

@@ -181,6 +181,7 @@ class Command(BaseCommand):
             account=account,
             is_public=True,
             is_featured=True,
+            download=False,
         )
         # The simulator needs no download: mark the demo template ready.
         Template.objects.filter(pk=template.pk).update(state="Ready", size=2 * 1024**3)
