@@ -16,6 +16,7 @@ from compute.lifecycle.states import set_state
 from compute.models import Host, Instance
 from networking.choices import GuestIpType, NetworkState
 from networking.models import Network
+from portal.models import ResourceTag
 from portal.services.audit import record_event
 from portal.services.jobs import JobError, job_handler
 from storage.choices import VolumeState, VolumeType
@@ -125,6 +126,7 @@ def _expunge(instance: Instance, job, report) -> None:
         networks = list(Network.objects.filter(nics__instance=instance).distinct())
         instance.nics.all().delete()
         _shutdown_idle_networks(networks)
+        ResourceTag.objects.filter(resource_uuid=instance.uuid).delete()
         set_state(instance, InstanceState.EXPUNGED, removed=timezone.now())
         record_event("VM.EXPUNGE", acting_user=job.user, resource=instance, job=job)
 

@@ -30,6 +30,7 @@ COUNTED_TYPES = (
     ResourceType.PUBLIC_IP,
     ResourceType.TEMPLATE,
     ResourceType.PROJECT,
+    ResourceType.SNAPSHOT,
 )
 
 
@@ -64,7 +65,7 @@ def _usage(owner_q: dict[str, object]) -> dict[str, int]:
     from networking.models import IPAddress, Network
     from portal.models import Project
     from storage.choices import VolumeState
-    from storage.models import Template, Volume
+    from storage.models import Snapshot, Template, Volume
 
     def scoped(prefix: str = "account") -> Q:
         return Q(**{f"{prefix}__{k}" if k else prefix: v for k, v in owner_q.items()})
@@ -97,6 +98,11 @@ def _usage(owner_q: dict[str, object]) -> dict[str, int]:
     public_ips = IPAddress.objects.filter(scoped()).exclude(state=IpState.FREE).count()
     templates = Template.objects.filter(scoped(), removed__isnull=True).count()
     projects = Project.objects.filter(scoped()).count()
+    snapshots = (
+        Snapshot.objects.filter(scoped(), removed__isnull=True)
+        .exclude(state__in=["Destroyed", "Error"])
+        .count()
+    )
     return {
         ResourceType.INSTANCE: instances["n"],
         ResourceType.CPU: instances["cpu"],
@@ -107,6 +113,7 @@ def _usage(owner_q: dict[str, object]) -> dict[str, int]:
         ResourceType.PUBLIC_IP: public_ips,
         ResourceType.TEMPLATE: templates,
         ResourceType.PROJECT: projects,
+        ResourceType.SNAPSHOT: snapshots,
     }
 
 

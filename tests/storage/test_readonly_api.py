@@ -2,14 +2,8 @@ import pytest
 from django.urls import reverse
 
 from storage.defaults import DEFAULT_OS_TYPES
-from tests.compute.helpers import ReadOnlyTenantAPITests
-from tests.factories import VolumeFactory
 
-
-class TestVolumeAPI(ReadOnlyTenantAPITests):
-    basename = "volume"
-    factory = VolumeFactory
-
+# Volumes are writable now: their suite is tests/volumes/test_api_base.py.
 
 @pytest.mark.django_db
 class TestOSTypeAPI:
