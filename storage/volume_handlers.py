@@ -262,5 +262,15 @@ def delete_volume_job(job, report) -> dict:
             state=VolumeState.EXPUNGED, removed=timezone.now(), path=""
         )
         ResourceTag.objects.filter(resource_uuid=volume.uuid).delete()
+        forget_snapshots([volume.pk])
         record_event("VOLUME.DELETE", acting_user=job.user, resource=volume, job=job)
     return {"volume": str(volume.uuid), "state": VolumeState.EXPUNGED}
+
+
+def forget_snapshots(volume_ids) -> None:
+    """Snapshots live on primary storage with their volume: they go when it is deleted."""
+    from storage.models import Snapshot
+
+    Snapshot.objects.filter(volume_id__in=volume_ids, removed__isnull=True).update(
+        state="Destroyed", removed=timezone.now()
+    )

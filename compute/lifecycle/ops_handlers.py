@@ -21,6 +21,7 @@ from portal.services.audit import record_event
 from portal.services.jobs import JobError, job_handler
 from storage.choices import VolumeState, VolumeType
 from storage.models import Volume
+from storage.volume_handlers import forget_snapshots
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,7 @@ def _expunge(instance: Instance, job, report) -> None:
         Volume.objects.filter(pk__in=[v.pk for v in volumes]).update(
             state=VolumeState.EXPUNGED, removed=timezone.now()
         )
+        forget_snapshots([v.pk for v in volumes])
         networks = list(Network.objects.filter(nics__instance=instance).distinct())
         instance.nics.all().delete()
         _shutdown_idle_networks(networks)
