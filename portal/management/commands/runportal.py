@@ -48,6 +48,13 @@ def _die_with_parent(parent_pid: int):
     return preexec
 
 
+def env_port(name: str, default: int) -> int:
+    value = os.environ.get(name, "") or str(default)
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise CommandError(f"{name} must be a TCP port number, not {value!r}")
+    return int(value)
+
+
 def port_in_use(port: int) -> bool:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -170,11 +177,11 @@ class Command(BaseCommand):
         except BlockingIOError:
             raise CommandError(f"another runportal is already using {var}") from None
 
-        port = int(os.environ.get("PORT", "8000"))
+        port = env_port("PORT", 8000)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         redis_port = None
         if not os.environ.get("CELERY_BROKER_URL"):
-            redis_port = int(os.environ.get("PORTAL_REDIS_PORT", "6479"))
+            redis_port = env_port("PORTAL_REDIS_PORT", 6479)
             env["CELERY_BROKER_URL"] = os.environ["CELERY_BROKER_URL"] = (
                 f"redis://127.0.0.1:{redis_port}/0"
             )
