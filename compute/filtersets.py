@@ -80,7 +80,7 @@ class SSHKeyPairFilterSet(PortalFilterSet):
 
 
 class InstanceFilterSet(PortalFilterSet):
-    """``q`` matches the name, display name, UUID or any NIC's IP address."""
+    """``q`` matches the name, display name, UUID, or any NIC's IP or MAC address."""
 
     zone_id = django_filters.NumberFilter(field_name="zone_id")
     host_id = django_filters.NumberFilter(field_name="host_id")
@@ -97,5 +97,6 @@ class InstanceFilterSet(PortalFilterSet):
             | Q(display_name__icontains=value)
             | Q(uuid__icontains=value)
             | Q(nics__ip_address__startswith=value)
+            | Q(nics__mac_address__iexact=value)
         )
         return queryset.filter(query).distinct()

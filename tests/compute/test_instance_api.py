@@ -38,8 +38,9 @@ class TestInstanceAPI(ReadOnlyTenantAPITests):
         theirs = NetworkFactory(account=other_tenant.account)
         client = api_client(tenant)
         before = Instance.objects.count()
-        response = client.post(self.list_url(), {"name": "bad name!", "networks": [theirs.pk]},
-                               format="json")
+        response = client.post(
+            self.list_url(), {"name": "bad name!", "networks": [theirs.pk]}, format="json"
+        )
         assert response.status_code == 400
         assert {"zone", "service_offering", "template", "name", "networks"} <= response.data.keys()
         assert client.patch(self.detail_url(mine), {"name": "x"}).status_code == 405
@@ -66,6 +67,8 @@ class TestInstanceFilters:
         assert self.ids(client, zone_id=stopped.zone_id) == {stopped.pk}
         assert self.ids(client, host_id=host.pk) == {running.pk}
         assert self.ids(client, q="10.1.1.77") == {running.pk}
+        mac = running.nics.get().mac_address
+        assert self.ids(client, q=mac.upper()) == {running.pk}
         assert self.ids(client, q="db-") == {stopped.pk}
         assert self.ids(client, q=str(stopped.uuid)) == {stopped.pk}
         assert self.ids(client, account=tenant.account_id) == {running.pk, stopped.pk}
