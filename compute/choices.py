@@ -22,6 +22,7 @@ class Hypervisor(models.TextChoices):
     KVM = "KVM", "KVM"
     HYPERV = "Hyperv", "Hyper-V"
     SIMULATOR = "Simulator", "Simulator"
+    EXTERNAL = "External", "External (script extension)"
 
 
 class HostType(models.TextChoices):
