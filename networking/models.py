@@ -397,3 +397,6 @@ class Nic(PortalModel):
 
     def __str__(self) -> str:
         return self.mac_address
+
+
+from networking.models_rules import *  # noqa: E402, F403  (firewall/PF/static NAT/SG models)

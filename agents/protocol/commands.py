@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from agents import AGENT_VERSION
 from agents.protocol.specs import (
@@ -447,3 +449,167 @@ def answer_class(name: str) -> type[Answer]:
 def command_names() -> list[str]:
     """All command names, sorted."""
     return sorted(COMMANDS)
+
+
+# -- network rules (the network element: firewall, port forwarding, static NAT, egress,
+# security groups). Each command carries the COMPLETE rule set of its scope, so applying
+# it twice is the same as applying it once. --------------------------------------------------
+
+RuleProtocol = Literal["tcp", "udp", "icmp", "all"]
+
+
+def _check_ipv4(value: str, what: str) -> None:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError as exc:
+        raise ValueError(f"{what} {value!r} is not an IPv4 address") from exc
+
+
+def _check_cidr(value: str, what: str = "cidr") -> None:
+    try:
+        ipaddress.IPv4Network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{what} {value!r} is not an IPv4 CIDR") from exc
+
+
+def _check_ports(start: int, end: int, what: str) -> None:
+    if not (1 <= start <= end <= 65535):
+        raise ValueError(f"{what} {start}-{end} must satisfy 1 <= start <= end <= 65535")
+
+
+@dataclass
+class RuleSpec:
+    """Traffic a rule matches: protocol, port range (tcp/udp) or ICMP type/code (-1 = any),
+    and the remote CIDRs (sources for ingress, destinations for security-group egress)."""
+
+    protocol: RuleProtocol
+    start_port: int = 0
+    end_port: int = 0
+    icmp_type: int = -1
+    icmp_code: int = -1
+    cidrs: list[str] = field(default_factory=lambda: ["0.0.0.0/0"])
+
+    def __post_init__(self) -> None:
+        if self.protocol in ("tcp", "udp"):
+            _check_ports(self.start_port, self.end_port, "port range")
+        elif self.start_port or self.end_port:
+            raise ValueError(f"{self.protocol} rules take no ports")
+        if not (-1 <= self.icmp_type <= 255 and -1 <= self.icmp_code <= 255):
+            raise ValueError("icmp type/code must be between -1 and 255")
+        for cidr in self.cidrs:
+            _check_cidr(cidr)
+
+
+@dataclass
+class PortForwardSpec:
+    """Public port range of the IP forwarded to ``private_ip``'s private port range."""
+
+    protocol: Literal["tcp", "udp"]
+    public_start: int
+    public_end: int
+    private_ip: str
+    private_start: int
+    private_end: int
+
+    def __post_init__(self) -> None:
+        _check_ports(self.public_start, self.public_end, "public ports")
+        _check_ports(self.private_start, self.private_end, "private ports")
+        if self.public_end - self.public_start != self.private_end - self.private_start:
+            raise ValueError("public and private port ranges must have the same size")
+        _check_ipv4(self.private_ip, "private_ip")
+
+
+@dataclass
+class PublicIpRules:
+    """One public IP: its firewall (ingress allow) rules, port forwards and static NAT."""
+
+    address: str
+    static_nat_ip: str = ""
+    firewall: list[RuleSpec] = field(default_factory=list)
+    port_forwards: list[PortForwardSpec] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _check_ipv4(self.address, "address")
+        if self.static_nat_ip:
+            _check_ipv4(self.static_nat_ip, "static_nat_ip")
+        if self.static_nat_ip and self.port_forwards:
+            raise ValueError(f"{self.address}: static NAT and port forwarding are exclusive")
+
+
+@dataclass
+class NetworkRulesAnswer(Answer):
+    """How many rules the agent now enforces for the network (0 when not managed)."""
+
+    rule_count: int = 0
+    applied: bool = False
+
+
+@command
+@dataclass
+class ApplyNetworkRulesCommand(Command):
+    """Replace the whole rule set of guest network ``network_id``: ingress firewall, port
+    forwarding and static NAT on its public IPs, and egress from ``guest_cidr``
+    (``egress_default_allow``: the egress rules deny; else they allow and the rest drops)."""
+
+    name: ClassVar[str] = "apply_network_rules"
+    answer_type: ClassVar[type[Answer]] = NetworkRulesAnswer
+    expected_s: ClassVar[float] = 30.0
+    network_id: str
+    bridge: str = ""
+    vlan: int | None = None
+    guest_cidr: str = ""
+    public_ips: list[PublicIpRules] = field(default_factory=list)
+    egress_default_allow: bool = True
+    egress: list[RuleSpec] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        check_name(self.network_id, "network id")
+        if self.bridge:
+            check_name(self.bridge, "bridge")
+        if self.vlan is not None and not 1 <= self.vlan <= 4094:
+            raise ValueError("vlan must be between 1 and 4094")
+        if self.guest_cidr:
+            _check_cidr(self.guest_cidr, "guest_cidr")
+        addresses = [ip.address for ip in self.public_ips]
+        if len(set(addresses)) != len(addresses):
+            raise ValueError("a public IP appears twice")
+
+
+_MAC = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+
+
+@dataclass
+class NicSecurityRules:
+    """One VM NIC (MAC and IP) with the ingress and egress it is allowed; no egress rules
+    means all egress is allowed (CloudStack's default group)."""
+
+    mac: str
+    ip: str
+    ingress: list[RuleSpec] = field(default_factory=list)
+    egress: list[RuleSpec] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not _MAC.match(self.mac):
+            raise ValueError(f"mac {self.mac!r} is not a lower-case MAC address")
+        _check_ipv4(self.ip, "ip")
+
+
+@dataclass
+class VmSecurityRules:
+    vm_name: str
+    nics: list[NicSecurityRules] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        check_name(self.vm_name, "vm name")
+
+
+@command
+@dataclass
+class ApplySecurityGroupsCommand(Command):
+    """Replace the security-group filtering of this host with the rules of ``vms`` (every
+    VM on the host that is in a security group; VMs left out are not filtered)."""
+
+    name: ClassVar[str] = "apply_security_groups"
+    answer_type: ClassVar[type[Answer]] = NetworkRulesAnswer
+    expected_s: ClassVar[float] = 30.0
+    vms: list[VmSecurityRules] = field(default_factory=list)

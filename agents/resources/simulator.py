@@ -76,6 +76,9 @@ class SimulatorResource(Resource):
             dict(latency) if isinstance(latency, dict) else {"*": float(latency)}
         )
         self.faults: dict[str, str] = dict(options.get("faults", {}))
+        # The last rule set pushed per network id, and per VM name (security groups).
+        self.network_rules: dict[str, c.ApplyNetworkRulesCommand] = {}
+        self.security_groups: dict[str, c.VmSecurityRules] = {}
 
     def execute(self, cmd: c.Command) -> c.Answer:
         """Like every resource, plus the injected latency and failures of the config
@@ -378,6 +381,24 @@ class SimulatorResource(Resource):
                 raise Conflict(f"{cmd.vm_name} is {vm.state}; stop it before reverting")
             self.volumes[(cmd.pool, cmd.volume)] = (size, volume[1])
             return self._snapshot_answer(cmd, size)
+
+    # -- network rules -----------------------------------------------------------
+    def apply_network_rules(self, cmd: c.ApplyNetworkRulesCommand) -> c.NetworkRulesAnswer:
+        """Keep the network's complete rule set (replacing the previous one)."""
+        with self._lock:
+            self.network_rules[cmd.network_id] = cmd
+            count = len(cmd.egress) + sum(
+                len(ip.firewall) + len(ip.port_forwards) + bool(ip.static_nat_ip)
+                for ip in cmd.public_ips
+            )
+            return c.NetworkRulesAnswer(rule_count=count, applied=True)
+
+    def apply_security_groups(self, cmd: c.ApplySecurityGroupsCommand) -> c.NetworkRulesAnswer:
+        """Keep the security-group rules of every VM of the host (VMs left out lose theirs)."""
+        with self._lock:
+            self.security_groups = {vm.vm_name: vm for vm in cmd.vms}
+            count = sum(len(n.ingress) + len(n.egress) for vm in cmd.vms for n in vm.nics)
+            return c.NetworkRulesAnswer(rule_count=count, applied=True)
 
 
 class SimulatorFleet(Provider):

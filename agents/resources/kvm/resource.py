@@ -16,6 +16,7 @@ from agents.protocol.specs import PowerState, VmStats
 from agents.resources.base import Resource
 from agents.resources.kvm import accel, bridges
 from agents.resources.kvm.conn import Connection, mapped_errors
+from agents.resources.kvm.firewall import KvmFirewall
 from agents.resources.kvm.snapshots import KvmSnapshots
 from agents.resources.kvm.xmlgen import DomainOptions, disk_element, domain_xml, target_dev
 
@@ -30,11 +31,11 @@ _STATES: dict[int, PowerState] = {
 }
 
 
-class KvmResource(KvmSnapshots, Resource):
+class KvmResource(KvmFirewall, KvmSnapshots, Resource):
     """Options: ``uri``, ``accel`` (auto|kvm|tcg), ``emulator``, ``machine``, ``arch``,
     ``default_bridge``, ``bridge_prefix``, ``vlan_bridges``, ``manage_bridges``,
     ``serial_log_dir``, ``template_roots``, ``mount_root``, ``stop_timeout_s``, ``qemu_img``,
-    ``snapshot_timeout_s``."""
+    ``snapshot_timeout_s``, ``manage_firewall``, ``nft``, ``firewall_netns``."""
 
     hypervisor = "kvm"
 
