@@ -14,9 +14,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agents.protocol import commands as c
-from compute import agent, capacity
+from compute import capacity
 from compute.choices import InstanceState
-from compute.lifecycle import specs
+from compute.lifecycle import external, specs
 from compute.lifecycle.states import set_state
 from compute.models import Host, Instance
 from compute.planner import InsufficientCapacity, PlacementRequest, place, pools_for
@@ -48,7 +48,7 @@ class Claims:
 
         for volume in self.created_volumes:
             try:
-                agent.send(
+                external.send(
                     self.host,
                     c.DeleteVolumeCommand(
                         pool=specs.pool_name(volume.pool), volume=specs.volume_name(volume)
@@ -181,7 +181,7 @@ def _ensure_template(host: Host, volume: Volume, report) -> str:
     if not copy.ready:
         report(45, f"Copying template {template.name} to primary storage {volume.pool.name}")
         source = template.install_path or template.url
-        answer = agent.send(
+        answer = external.send(
             host,
             c.CopyTemplateCommand(
                 source=source,
@@ -206,12 +206,12 @@ def _create_volumes(instance: Instance, claims: Claims, report) -> list[Volume]:
     from compute.host_handlers import pool_spec
 
     for pool in {v.pool_id: v.pool for v in volumes if v.state != VolumeState.READY}.values():
-        agent.send(host, c.ModifyStoragePoolCommand(pool=pool_spec(pool), add=True))
+        external.send(host, c.ModifyStoragePoolCommand(pool=pool_spec(pool), add=True))
     for volume in volumes:
         if volume.state == VolumeState.READY:
             continue
         template = _ensure_template(host, volume, report) if volume.template_id else ""
-        answer = agent.send(
+        answer = external.send(
             host,
             c.CreateVolumeCommand(
                 pool=specs.pool_name(volume.pool),
@@ -245,8 +245,8 @@ def start_instance_job(job, report) -> dict:
         nics = _implement_networks(instance, claims, report)
         volumes = _create_volumes(instance, claims, report)
         report(80, f"Starting on host {claims.host.name}")
-        answer = agent.send(
-            claims.host, c.StartVmCommand(vm=specs.vm_spec(instance, volumes, nics))
+        answer = external.send(
+            claims.host, c.StartVmCommand(vm=specs.vm_spec(instance, volumes, nics)), instance
         )
     except Exception as exc:
         with transaction.atomic():

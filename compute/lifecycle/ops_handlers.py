@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.protocol import commands as c
-from compute import agent, capacity
+from compute import capacity
 from compute.choices import InstanceState
-from compute.lifecycle import specs
+from compute.lifecycle import external, specs
 from compute.lifecycle.handlers import _load
 from compute.lifecycle.states import set_state
 from compute.models import Host, Instance
@@ -30,7 +30,9 @@ def _power_off(instance: Instance, *, forced: bool) -> None:
     """Stop the VM on its host and give the host's capacity back."""
     host = instance.host
     if host is not None:
-        agent.send(host, c.StopVmCommand(vm_name=specs.vm_name(instance), forced=forced))
+        external.send(
+            host, c.StopVmCommand(vm_name=specs.vm_name(instance), forced=forced), instance
+        )
         capacity.release_host(
             host.pk, cpu_mhz=instance.cpu_number * instance.cpu_speed, memory_mib=instance.memory
         )
@@ -54,7 +56,7 @@ def stop_instance_job(job, report) -> dict:
 def reboot_instance_job(job, report) -> dict:
     instance = _load(job)
     report(30, "Rebooting")
-    agent.send(instance.host, c.RebootVmCommand(vm_name=specs.vm_name(instance)))
+    external.send(instance.host, c.RebootVmCommand(vm_name=specs.vm_name(instance)), instance)
     record_event("VM.REBOOT", acting_user=job.user, resource=instance, job=job)
     return {"instance": str(instance.uuid), "state": "Running"}
 
@@ -109,10 +111,10 @@ def _expunge(instance: Instance, job, report) -> None:
     )
     host = _host_for_cleanup(instance, volumes[0] if volumes else None)
     if host is not None:
-        agent.send(host, c.DestroyVmCommand(vm_name=specs.vm_name(instance)))
+        external.send(host, c.DestroyVmCommand(vm_name=specs.vm_name(instance)), instance)
     for volume in volumes:
         if volume.pool_id and volume.state != VolumeState.ALLOCATED and host is not None:
-            agent.send(
+            external.send(
                 host,
                 c.DeleteVolumeCommand(
                     pool=specs.pool_name(volume.pool), volume=specs.volume_name(volume)
@@ -163,7 +165,7 @@ def migrate_instance_job(job, report) -> dict:
         raise JobError(f"Host {target.name} has no room for {instance.name}.", code=533)
     try:
         report(50, f"Migrating from {source.name} to {target.name}")
-        agent.send(
+        external.send(
             source, c.MigrateVmCommand(vm_name=specs.vm_name(instance), destination=target.url)
         )
     except JobError:

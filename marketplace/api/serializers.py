@@ -4,7 +4,16 @@ write-only."""
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from marketplace.models import Catalog, CatalogItem, Extension, ExtensionRun, Plugin, PluginTestRun
+from compute.models import Cluster
+from marketplace.models import (
+    Catalog,
+    CatalogItem,
+    Extension,
+    ExtensionResourceMap,
+    ExtensionRun,
+    Plugin,
+    PluginTestRun,
+)
 from marketplace.plugin import LOAD_ERRORS, loaded_plugins
 from portal.api.serializers import PortalModelSerializer
 
@@ -253,3 +262,30 @@ class ReloadStatusSerializer(serializers.Serializer):
     pending_reload = serializers.BooleanField()
     processes = serializers.ListField(child=serializers.DictField())
     load_errors = serializers.DictField(child=serializers.CharField())
+
+
+class ExtensionBindingSerializer(MarketplaceSerializer):
+    """A cluster of hypervisor type External bound to an Orchestrator extension."""
+
+    cluster = serializers.PrimaryKeyRelatedField(
+        queryset=Cluster.objects.all(),
+        write_only=True,
+        help_text="An External cluster.",
+    )
+
+    class Meta:
+        model = ExtensionResourceMap
+        url_basename = "extensionbinding"
+        fields = [
+            "id",
+            "uuid",
+            "url",
+            "display",
+            "extension",
+            "cluster",
+            "resource_type",
+            "resource_id",
+            "details",
+            "created",
+        ]
+        read_only_fields = ["resource_type", "resource_id"]

@@ -12,5 +12,6 @@ router.register("items", views.CatalogItemViewSet, basename="catalogitem")
 router.register("plugins", views.PluginViewSet, basename="plugin")
 router.register("extensions", views.ExtensionViewSet, basename="extension")
 router.register("extension-runs", views.ExtensionRunViewSet, basename="extensionrun")
+router.register("bindings", views.ExtensionBindingViewSet, basename="extensionbinding")
 
 urlpatterns = router.urls

@@ -13,8 +13,16 @@ from rest_framework.response import Response
 
 from marketplace import reload, services, transfer
 from marketplace.api import serializers as s
-from marketplace.models import Catalog, CatalogItem, Extension, ExtensionRun, Plugin
+from marketplace.models import (
+    Catalog,
+    CatalogItem,
+    Extension,
+    ExtensionResourceMap,
+    ExtensionRun,
+    Plugin,
+)
 from marketplace.plugin import LOAD_ERRORS
+from marketplace.services import bindings
 from marketplace.services import extensions as ext_services
 from portal.api.serializers import JobSerializer
 from portal.api.viewsets import PortalModelViewSet
@@ -298,3 +306,16 @@ class ExtensionRunViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ExtensionRunSerializer
     filterset_fields = ["extension", "action", "exit_code", "timed_out"]
     ordering_fields = ["id"]
+
+
+class ExtensionBindingViewSet(MarketplaceViewSet):
+    """Clusters of hypervisor type External bound to their Orchestrator extension
+    (CloudStack's ``registerExtension``/``unregisterExtension``)."""
+
+    queryset = ExtensionResourceMap.objects.select_related("extension")
+    serializer_class = s.ExtensionBindingSerializer
+    filterset_fields = ["extension", "resource_type", "resource_id"]
+    ordering_fields = ["id"]
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    create_service = staticmethod(bindings.bind_cluster)
+    delete_service = staticmethod(bindings.unbind_cluster)

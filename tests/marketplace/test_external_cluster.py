@@ -1,0 +1,207 @@
+"""External clusters end to end: a cluster of hypervisor type External is bound to the
+MockCloud sample extension; instances on it are deployed, stopped, started, rebooted and
+destroyed through CloudStack's Orchestrator contract against the mock backend on loopback."""
+
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from compute.models import Instance, ServiceOffering
+from marketplace.models import ExtensionRun
+from marketplace.services.bindings import bind_cluster, unbind_cluster
+from marketplace.services.extensions import (
+    install_script_package,
+    set_extension_enabled,
+    update_extension,
+)
+from portal.tasks import run_job
+from tests.marketplace.conftest import sha256
+from tests.marketplace.helpers import MOCKCLOUD, mock_backend_module, zip_directory
+
+TOKEN = "external-cluster-token"
+
+
+@pytest.fixture
+def backend():
+    server = mock_backend_module().MockCloud(TOKEN).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mockcloud(db, plugins_dir, root_admin, tmp_path):
+    archive = zip_directory(MOCKCLOUD, tmp_path / "mockcloud.zip")
+    extension = install_script_package(
+        archive, plugin_id="org.example.mockcloud", sha256=sha256(archive), acting_user=root_admin
+    )
+    return set_extension_enabled(extension, True, acting_user=root_admin)
+
+
+@pytest.fixture
+def external(defaults, backend, mockcloud, root_admin, no_broker):
+    """Zone -> pod -> External cluster bound to MockCloud -> one host (the backend)."""
+    from networking.models import TrafficType
+    from networking.services import create_physical_network
+    from tests.factories import (
+        ClusterFactory,
+        HostFactory,
+        StoragePoolFactory,
+        TemplateFactory,
+        ZoneFactory,
+    )
+
+    zone = ZoneFactory()
+    cluster = ClusterFactory(pod__zone=zone, zone=zone, hypervisor="External")
+    host = HostFactory(
+        cluster=cluster,
+        hypervisor="External",
+        url=backend.url,
+        agent_secret=TOKEN,
+        cpus=8,
+        cpu_speed=2000,
+        memory=16 * 1024**3,
+    )
+    StoragePoolFactory(
+        cluster=None, pod=None, zone=zone, scope="ZONE", capacity_bytes=200 * 1024**3
+    )
+    template = TemplateFactory(zone=None, size=2 * 1024**3, hypervisor="External")
+    physical = create_physical_network(
+        acting_user=None, zone=zone, name="phys", vlan_range="100-102"
+    )
+    TrafficType.objects.create(physical_network=physical, traffic_type="Guest")
+    binding = bind_cluster(
+        acting_user=root_admin, extension=mockcloud, cluster=cluster, details={"site": "lab"}
+    )
+    return {"zone": zone, "cluster": cluster, "host": host, "template": template, "map": binding}
+
+
+def deploy(tenant, external):
+    from compute.lifecycle import deploy_instance
+
+    instance, job = deploy_instance(
+        acting_user=tenant,
+        zone=external["zone"],
+        template=external["template"],
+        service_offering=ServiceOffering.objects.get(name="Small Instance"),
+    )
+    run_job(job.pk)
+    job.refresh_from_db()
+    instance.refresh_from_db()
+    return instance, job
+
+
+def operate(verb, instance, tenant):
+    from compute import lifecycle
+
+    job = getattr(lifecycle, f"{verb}_instance")(instance, acting_user=tenant)
+    run_job(job.pk)
+    job.refresh_from_db()
+    instance.refresh_from_db()
+    return job
+
+
+def actions(instance):
+    runs = ExtensionRun.objects.filter(resource_id=str(instance.uuid)).order_by("id")
+    return [r.action for r in runs]
+
+
+def test_instance_lifecycle_runs_through_the_extension(tenant, external, backend):
+    instance, job = deploy(tenant, external)
+    assert job.status == "succeeded", job.error_text
+    assert instance.state == "Running" and instance.host == external["host"]
+    vm = f"i-{instance.account_id}-{instance.pk}-VM"
+    assert backend.vms[vm]["state"] == "running"
+    assert actions(instance) == ["prepare", "create"]
+    create = ExtensionRun.objects.get(resource_id=str(instance.uuid), action="create")
+    assert create.caller is None and TOKEN not in create.stdout
+
+    assert operate("stop", instance, tenant).status == "succeeded"
+    assert instance.state == "Stopped" and backend.vms[vm]["state"] == "stopped"
+    assert operate("start", instance, tenant).status == "succeeded"
+    assert instance.state == "Running" and backend.vms[vm]["state"] == "running"
+    assert operate("reboot", instance, tenant).status == "succeeded"
+    assert actions(instance)[-3:] == ["stop", "start", "reboot"]
+
+    from compute.lifecycle import destroy_instance
+
+    job = destroy_instance(instance, acting_user=tenant, expunge=True)
+    run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error_text
+    assert vm not in backend.vms
+    assert actions(instance)[-2:] == ["stop", "delete"]
+    assert Instance.objects.get(pk=instance.pk).state == "Expunged"
+
+
+def test_failing_action_rolls_back_and_reports_stderr(tenant, external, backend, root_admin):
+    extension = external["map"].extension
+    files = dict(extension.versions.get(number=extension.current_version).files)
+    files["mockcloud.py"] = files["mockcloud.py"].replace(
+        'if action == "create":',
+        'if action == "create":\n        sys.stderr.write("quota exceeded on MockCloud\\n")\n'
+        "        sys.exit(3)\n    if False:",
+    )
+    update_extension(extension, acting_user=root_admin, files=files, comment="broken create")
+    host = external["host"]
+    host.refresh_from_db()
+    allocated = host.cpu_allocated_mhz
+    instance, job = deploy(tenant, external)
+    assert job.status == "failed"
+    assert "MockCloud create failed (exit code 3): quota exceeded on MockCloud" in job.error_text
+    assert instance.state == "Error" and instance.host is None
+    host.refresh_from_db()
+    assert host.cpu_allocated_mhz == allocated  # the claim was given back
+    assert backend.vms == {}
+
+
+def test_disabled_extension_fails_the_job(tenant, external, backend, root_admin):
+    set_extension_enabled(external["map"].extension, False, acting_user=root_admin)
+    instance, job = deploy(tenant, external)
+    assert job.status == "failed" and "disabled" in job.error_text
+    assert backend.vms == {} and instance.state == "Error"
+
+
+def test_binding_rules(external, root_admin, mockcloud):
+    from tests.factories import ClusterFactory
+
+    kvm = ClusterFactory(hypervisor="KVM")
+    with pytest.raises(ValidationError) as error:
+        bind_cluster(acting_user=root_admin, extension=mockcloud, cluster=kvm)
+    assert "cluster" in error.value.message_dict
+    with pytest.raises(ValidationError):  # already bound
+        bind_cluster(acting_user=root_admin, extension=mockcloud, cluster=external["cluster"])
+    unbind_cluster(external["map"], acting_user=root_admin)
+    assert not mockcloud.resource_maps.exists()
+
+
+def test_payload_carries_host_and_binding_details(tenant, external, backend):
+    instance, job = deploy(tenant, external)
+    assert job.status == "succeeded", job.error_text
+    from compute.lifecycle.external import payload
+
+    data = payload(external["host"], instance, external["map"])
+    assert data["externaldetails"]["resourcemap"] == {"site": "lab"}
+    assert data["externaldetails"]["host"]["url"] == backend.url
+    assert data["cloudstack.vm.details"]["details"] == {
+        "mockcloud_vm_id": f"i-{instance.account_id}-{instance.pk}-VM"
+    }
+    assert json.loads(json.dumps(data))["virtualmachineid"] == str(instance.uuid)
+
+
+def test_binding_api(api_client, root_admin, tenant, mockcloud, defaults):
+    from tests.factories import ClusterFactory
+
+    cluster = ClusterFactory(hypervisor="External")
+    url = "/api/marketplace/bindings/"
+    body = {"extension": mockcloud.pk, "cluster": cluster.pk, "details": {"site": "b"}}
+    assert api_client(tenant).post(url, body, format="json").status_code == 403
+    admin = api_client(root_admin)
+    created = admin.post(url, body, format="json")
+    assert created.status_code == 201, created.data
+    assert created.data["resource_id"] == cluster.pk
+    assert created.data["extension"]["id"] == mockcloud.pk
+    again = admin.post(url, body, format="json")
+    assert again.status_code == 400 and "cluster" in again.data
+    assert admin.delete(f"{url}{created.data['id']}/").status_code == 204
+    assert not mockcloud.resource_maps.exists()
