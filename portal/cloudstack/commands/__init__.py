@@ -7,6 +7,7 @@ from portal.cloudstack.commands import (  # noqa: F401
     keypairs,
     networks,
     offerings,
+    rules,
     snapshots,
     storage,
     tags,

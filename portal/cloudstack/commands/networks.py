@@ -184,7 +184,8 @@ def PUBLIC_IP(ip, ctx):
         "zoneid": uid(ip.zone),
         "zonename": ip.zone.name,
         "issourcenat": ip.is_source_nat,
-        "isstaticnat": False,
+        "isstaticnat": _static_nat(ip) is not None,
+        "virtualmachineid": uid(getattr(_static_nat(ip), "instance", None)),
         "issystem": False,
         "state": ip.state,
         "associatednetworkid": uid(ip.network),
@@ -197,12 +198,16 @@ def PUBLIC_IP(ip, ctx):
     }
 
 
+def _static_nat(ip):
+    return getattr(ip, "static_nat", None)
+
+
 IP_ADDRESS = type(PUBLIC_IP)("ipaddress", PUBLIC_IP.fields, PUBLIC_IP.render)
 
 
 def ip_queryset():
     return IPAddress.objects.select_related(
-        "zone", "network", "account__domain", "ip_range__physical_network"
+        "zone", "network", "account__domain", "ip_range__physical_network", "static_nat__instance"
     )
 
 
@@ -241,8 +246,8 @@ def list_public_ip_addresses(ctx):
         qs = qs.filter(network=ctx.get(Network, "associatednetworkid"))
     if "issourcenat" in ctx.params:
         qs = qs.filter(is_source_nat=ctx.bool("issourcenat"))
-    if ctx.bool("isstaticnat"):
-        qs = qs.none()
+    if "isstaticnat" in ctx.params:
+        qs = qs.filter(static_nat__isnull=not ctx.bool("isstaticnat"))
     if "forvirtualnetwork" in ctx.params:
         qs = qs.filter(ip_range__for_virtual_network=ctx.bool("forvirtualnetwork"))
     return ctx.listing(ctx.keyword(qs, "address").order_by("id"))
@@ -284,40 +289,6 @@ def disassociate_ip_address(ctx):
     ip = ctx.get(IPAddress, "id", action="change", required=True)
     services.release_public_ip(ip, acting_user=ctx.user, client_ip=ctx.client_ip)
     return answer(completed_job(ctx, ip, success_only=True))
-
-
-def _empty_rules(key: str):
-    from portal.cloudstack.registry import Field, Shape
-
-    return Shape(key, (Field("id"), Field("protocol"), Field("virtualmachineid")), lambda o, c: {})
-
-
-@command(
-    "listPortForwardingRules",
-    "Lists all port forwarding rules for an IP address (none: the portal has no port forwarding).",
-    params=[Param("id", "uuid"), Param("ipaddressid", "uuid", related="listPublicIpAddresses")],
-    shape=_empty_rules("portforwardingrule"),
-    is_list=True,
-    owned=True,
-)
-def list_port_forwarding_rules(ctx):
-    return ctx.listing([])
-
-
-@command(
-    "listIpForwardingRules",
-    "List the IP forwarding rules (none: the portal has no static NAT rules).",
-    params=[
-        Param("id", "uuid"),
-        Param("ipaddressid", "uuid", related="listPublicIpAddresses"),
-        Param("virtualmachineid", "uuid", related="listVirtualMachines"),
-    ],
-    shape=_empty_rules("ipforwardingrule"),
-    is_list=True,
-    owned=True,
-)
-def list_ip_forwarding_rules(ctx):
-    return ctx.listing([])
 
 
 @shape(
