@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from agents.protocol import commands as c
@@ -152,24 +152,34 @@ def _plan(instance: Instance, job, claims: Claims, report) -> None:
 
 
 def _implement_networks(instance: Instance, claims: Claims, report) -> list[Nic]:
-    from networking.services import allocate_guest_vlan
-
     report(30, "Implementing networks")
     nics = list(instance.nics.select_related("network__physical_network").order_by("device_id"))
     for nic in nics:
         network = nic.network
         if network.guest_type == GuestIpType.ISOLATED and not network.vlan:
-            try:
-                allocate_guest_vlan(network)
-            except IntegrityError:  # a concurrent deploy implemented it first: use its VLAN
-                network.refresh_from_db()
-            else:
-                claims.vlan_networks.append(network)
-                Network.objects.filter(pk=network.pk).update(state=NetworkState.IMPLEMENTED)
+            network = nic.network = _implement(network, claims)
         if nic.broadcast_uri != network.vlan:
             nic.broadcast_uri = network.vlan
             Nic.objects.filter(pk=nic.pk).update(broadcast_uri=network.vlan)
     return nics
+
+
+def _implement(network: Network, claims: Claims) -> Network:
+    """Give an isolated network its VLAN once, even when many deploys race for it: the
+    network row is locked, so the others wait and then find the VLAN set."""
+    from networking.services import allocate_guest_vlan
+
+    with transaction.atomic():
+        network = (
+            Network.objects.select_for_update(of=("self",))
+            .select_related("physical_network", "network_offering")
+            .get(pk=network.pk)
+        )
+        if not network.vlan:
+            allocate_guest_vlan(network)
+            claims.vlan_networks.append(network)
+            Network.objects.filter(pk=network.pk).update(state=NetworkState.IMPLEMENTED)
+    return network
 
 
 def _ensure_template(host: Host, volume: Volume, report) -> str:
