@@ -79,9 +79,10 @@ def _wrap(family: str, table: str, chains: list[tuple[str, str, list[str]]]) -> 
 def network_ruleset(cmd: c.ApplyNetworkRulesCommand) -> str:
     """The nftables text enforcing ``cmd`` on a host that routes the network's public IPs.
 
-    * ``ingress`` (before DNAT): to each public IP only what its firewall rules allow;
-    * ``dnat``: port forwards and static NAT to the guest addresses; ``snat``: static NAT out;
-    * ``egress`` (forward, from the guest CIDR): the egress rules as allow rules and a final
+    * ``pub_filter`` (before DNAT): to each public IP only what its firewall rules allow;
+    * ``pub_dnat``: port forwards and static NAT to the guest addresses;
+    * ``pub_snat``: static NAT out;
+    * ``guest_egress`` (forward, from the guest CIDR): the egress rules as allow rules and a final
       drop when egress is denied by default, else as drop rules.
     """
     ingress = ["ct state established,related accept"]
@@ -117,10 +118,10 @@ def network_ruleset(cmd: c.ApplyNetworkRulesCommand) -> str:
         "ip",
         net_table(cmd.network_id),
         [
-            ("ingress", "type filter hook prerouting priority -150; policy accept;", ingress),
-            ("dnat", "type nat hook prerouting priority dstnat; policy accept;", dnat),
-            ("snat", "type nat hook postrouting priority srcnat; policy accept;", snat),
-            ("egress", "type filter hook forward priority filter; policy accept;", egress),
+            ("pub_filter", "type filter hook prerouting priority -150; policy accept;", ingress),
+            ("pub_dnat", "type nat hook prerouting priority dstnat; policy accept;", dnat),
+            ("pub_snat", "type nat hook postrouting priority srcnat; policy accept;", snat),
+            ("guest_egress", "type filter hook forward priority filter; policy accept;", egress),
         ],
     )
 
