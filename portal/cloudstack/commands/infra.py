@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Sum
-
 from compute import services
 from compute.choices import AllocationState, Hypervisor
 from compute.models import Cluster, Host, Pod, Zone
@@ -476,6 +474,7 @@ CAPACITY_NAMES = {0: "MEMORY", 1: "CPU", 2: "STORAGE", 3: "STORAGE_ALLOCATED"}
 
 
 def _capacity_rows(ctx) -> list[dict]:
+    from compute.capacity_summary import zone_capacity
     from storage.models import StoragePool
 
     zones = Zone.objects.restrict(ctx.user, "view")
@@ -494,32 +493,13 @@ def _capacity_rows(ctx) -> list[dict]:
     if ctx.has("clusterid"):
         cluster = ctx.get(Cluster, "clusterid")
         hosts, pools = hosts.filter(cluster=cluster), pools.filter(cluster=cluster)
-    host_sums = {
-        r["zone"]: r
-        for r in hosts.values("zone").annotate(
-            mem=Sum("memory"), mem_used=Sum("memory_allocated"), cpu_used=Sum("cpu_allocated_mhz")
-        )
-    }
-    cpu_totals: dict[int, int] = {}
-    for zone_id, cpus, speed in hosts.values_list("zone", "cpus", "cpu_speed"):
-        cpu_totals[zone_id] = cpu_totals.get(zone_id, 0) + cpus * speed
-    pool_sums = {
-        r["zone"]: r
-        for r in pools.values("zone").annotate(
-            total=Sum("capacity_bytes"), used=Sum("used_bytes"), alloc=Sum("allocated_bytes")
-        )
-    }
+    capacity = zone_capacity(hosts, pools)
     wanted = ctx.int("type")
     rows = []
     for zone in zones:
-        h, p = host_sums.get(zone.pk, {}), pool_sums.get(zone.pk, {})
-        values = {
-            0: (h.get("mem_used") or 0, h.get("mem") or 0),
-            1: (h.get("cpu_used") or 0, cpu_totals.get(zone.pk, 0)),
-            2: (p.get("used") or 0, p.get("total") or 0),
-            3: (p.get("alloc") or 0, p.get("total") or 0),
-        }
-        for kind, (used, total) in values.items():
+        values = capacity.get(zone.pk, {})
+        for kind in (0, 1, 2, 3):
+            used, total = values.get(kind, (0, 0))
             if wanted is not None and kind != wanted:
                 continue
             rows.append(
