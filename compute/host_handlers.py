@@ -95,15 +95,27 @@ def connect_host_job(job, report) -> dict:
     return {"host": host.name, "cpus": facts.cpus, "memory_bytes": facts.memory_bytes}
 
 
-def ping_host(host: Host) -> bool:
-    """One heartbeat: True, ``last_ping`` refreshed and VM power states reconciled if the
-    agent answered; a Disconnected/Alert/Down host comes back Up by itself."""
+def ping_host(host: Host, running: set[int] | None = None, *, record: bool = True) -> bool:
+    """One heartbeat: True if the agent answered. Its VM power states are reconciled when
+    they differ from ``running`` (the ids of the instances the database has Running on the
+    host; read here when not given). With ``record`` the host is marked Up at once;
+    :func:`compute.tasks.ping_hosts` records a whole sweep in one UPDATE instead."""
     try:
         answer = agent.send(host, c.PingCommand(host_id=str(host.uuid)))
     except JobError:
         return False
-    Host.objects.filter(pk=host.pk).update(last_ping=timezone.now(), status=HostStatus.UP)
-    reconcile_power_states(host, answer.vm_states)
+    if record:
+        Host.objects.filter(pk=host.pk).update(last_ping=timezone.now(), status=HostStatus.UP)
+    reported = {_instance_id(n) for n, state in answer.vm_states.items() if state == "running"}
+    reported.discard(None)
+    if running is None:
+        from compute.models import Instance
+
+        running = set(
+            Instance.objects.filter(host=host, state="Running").values_list("pk", flat=True)
+        )
+    if reported != running:
+        reconcile_power_states(host, answer.vm_states)
     return True
 
 

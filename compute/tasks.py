@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from collections import defaultdict
 
-from compute.choices import HostStatus, ResourceState
+from celery import shared_task
+from django.utils import timezone
+
+from compute.choices import HostStatus, InstanceState, ResourceState
 from compute.host_handlers import mark_silent_hosts, ping_host
-from compute.models import Host
+from compute.models import Host, Instance
+
+CHUNK = 500
 
 
 @shared_task(name="compute.tasks.ping_hosts")
 def ping_hosts() -> dict:
-    """Ping every connected host; mark the ones silent too long as Disconnected."""
+    """Ping every connected host, in chunks: one query for the chunk's hosts, one for their
+    running instances, one UPDATE for the hosts that answered; VM states are reconciled
+    only where the agent and the database disagree. Then mark silent hosts."""
     answered = failed = 0
-    hosts = Host.objects.exclude(resource_state=ResourceState.MAINTENANCE).exclude(
-        status=HostStatus.CONNECTING
+    hosts = (
+        Host.objects.exclude(resource_state=ResourceState.MAINTENANCE)
+        .exclude(status=HostStatus.CONNECTING)
+        .only("id", "uuid", "name", "url", "agent_secret", "status", "zone_id", "cluster_id")
+        .order_by("id")
     )
-    for host in hosts.iterator(chunk_size=500):
-        if ping_host(host):
-            answered += 1
-        else:
-            failed += 1
+    last_id = 0
+    while True:
+        chunk = list(hosts.filter(pk__gt=last_id)[:CHUNK])
+        if not chunk:
+            break
+        last_id = chunk[-1].pk
+        running: dict[int, set[int]] = defaultdict(set)
+        for host_id, instance_id in Instance.objects.filter(
+            host__in=chunk, state=InstanceState.RUNNING
+        ).values_list("host_id", "pk"):
+            running[host_id].add(instance_id)
+        alive = [h.pk for h in chunk if ping_host(h, running[h.pk], record=False)]
+        Host.objects.filter(pk__in=alive).update(last_ping=timezone.now(), status=HostStatus.UP)
+        answered += len(alive)
+        failed += len(chunk) - len(alive)
     return {"answered": answered, "failed": failed, "disconnected": mark_silent_hosts()}

@@ -9,7 +9,7 @@ from compute.models import Host, Instance, ServiceOffering
 from compute.services import create_host
 from compute.tasks import ping_hosts
 from portal.tasks import run_job
-from tests.factories import ClusterFactory
+from tests.factories import ClusterFactory, HostFactory
 
 from .conftest import SECRET
 
@@ -115,3 +115,20 @@ def test_ping_reconciles_vm_power_states(tenant, cloud, simulator, no_broker):
     assert instance.state == "Running" and instance.host == host
     assert host.cpu_allocated_mhz == 500
     assert Instance.objects.filter(state="Running").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_heartbeat_sweep_costs_the_same_queries_for_2_or_12_hosts(cloud, simulator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def sweep_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert ping_hosts()["failed"] == 0
+        return len(queries)
+
+    few = sweep_queries()
+    cluster = cloud["cluster"]
+    for i in range(10):
+        HostFactory(cluster=cluster, url=f"{simulator.url}/hosts/extra-{i}", agent_secret=SECRET)
+    assert sweep_queries() == few
