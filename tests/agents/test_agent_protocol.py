@@ -82,6 +82,27 @@ SAMPLES: dict[str, c.Command] = {
     ),
     "delete_snapshot": c.DeleteSnapshotCommand(pool="pri", volume="root-42", snapshot="snap-1"),
     "revert_snapshot": c.RevertSnapshotCommand(pool="pri", volume="root-42", snapshot="snap-1"),
+    "apply_network_rules": c.ApplyNetworkRulesCommand(
+        network_id="net-3",
+        vlan=100,
+        guest_cidr="10.1.1.0/24",
+        public_ips=[
+            c.PublicIpRules(
+                address="198.51.100.10",
+                firewall=[c.RuleSpec("tcp", 22, 22, cidrs=["10.0.0.0/8"])],
+                port_forwards=[c.PortForwardSpec("tcp", 2222, 2222, "10.1.1.2", 22, 22)],
+            )
+        ],
+        egress=[c.RuleSpec("icmp")],
+    ),
+    "apply_security_groups": c.ApplySecurityGroupsCommand(
+        vms=[
+            c.VmSecurityRules(
+                "i-2-3",
+                [c.NicSecurityRules("02:00:aa:bb:cc:dd", "10.1.1.2", [c.RuleSpec("all")])],
+            )
+        ]
+    ),
 }
 
 
