@@ -14,6 +14,7 @@ urlpatterns = [
     path("compute/", include("compute.urls")),
     path("storage/", include("storage.urls")),
     path("networking/", include("networking.urls")),
+    path("marketplace/", include("marketplace.urls")),
     # The Django admin logs in through the portal's login (throttling, lockout, 2FA).
     path("admin/login/", RedirectView.as_view(url="/accounts/login/?next=/admin/")),
     path("admin/", admin.site.urls),
