@@ -180,7 +180,7 @@ class NetworkOffering(PortalModel):
     conserve_mode = models.BooleanField(verbose_name="conserve mode", default=True)
     is_persistent = models.BooleanField(verbose_name="persistent", default=False)
     egress_default_policy = models.BooleanField(
-        verbose_name="egress allowed by default", default=False
+        verbose_name="egress allowed by default", default=True
     )
     for_vpc = models.BooleanField(verbose_name="for VPC", default=False)
     network_rate = models.PositiveIntegerField(verbose_name="rate (Mb/s)", null=True, blank=True)

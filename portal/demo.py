@@ -6,12 +6,13 @@ Everything is created through the services, idempotently (found by name when pre
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from pathlib import Path
 
 from django.conf import settings
 
-DEMO_AGENT_LISTEN = "127.0.0.1:8250"
+DEMO_AGENT_LISTEN = os.environ.get("PORTAL_DEMO_AGENT_LISTEN", "127.0.0.1:8250")
 DEMO_HOSTS = 4
 
 
