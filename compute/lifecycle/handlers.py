@@ -171,7 +171,7 @@ def _implement(network: Network, claims: Claims) -> Network:
 
     with transaction.atomic():
         network = (
-            Network.objects.select_for_update(of=("self",))
+            Network.objects.select_for_update(of=("self",), no_key=True)
             .select_related("physical_network", "network_offering")
             .get(pk=network.pk)
         )

@@ -116,7 +116,7 @@ def _set_resource_state(
     client_ip: str | None,
 ) -> Host:
     with transaction.atomic():
-        locked = Host.objects.select_for_update().get(pk=host.pk)
+        locked = Host.objects.select_for_update(no_key=True).get(pk=host.pk)
         if locked.resource_state not in allowed_from:
             raise ValidationError(
                 {

@@ -199,7 +199,7 @@ def create_firewall_rule(
     match = clean_match(protocol, start_port, end_port, icmp_type, icmp_code)
     cidrs = clean_cidrs(cidr_list)
     with transaction.atomic():
-        IPAddress.objects.select_for_update().filter(pk=ip_address.pk).first()
+        IPAddress.objects.select_for_update(no_key=True).filter(pk=ip_address.pk).first()
         for other in FirewallRule.objects.filter(
             ip_address=ip_address, protocol=match["protocol"], state__in=LIVE
         ):
@@ -289,7 +289,7 @@ def create_port_forwarding_rule(
         raise ValidationError({"instance": "The instance and the IP belong to different accounts."})
     nic = _instance_nic(instance, network, nic)
     with transaction.atomic():
-        IPAddress.objects.select_for_update().filter(pk=ip_address.pk).first()
+        IPAddress.objects.select_for_update(no_key=True).filter(pk=ip_address.pk).first()
         if StaticNat.objects.filter(ip_address=ip_address).exists():
             raise ValidationError(
                 {"ip_address": f"{ip_address.address} has static NAT; it takes no port forwarding."}
@@ -366,7 +366,7 @@ def enable_static_nat(
         raise ValidationError({"instance": "The instance and the IP belong to different accounts."})
     nic = _instance_nic(instance, network, nic)
     with transaction.atomic():
-        IPAddress.objects.select_for_update().filter(pk=ip_address.pk).first()
+        IPAddress.objects.select_for_update(no_key=True).filter(pk=ip_address.pk).first()
         existing = StaticNat.objects.filter(Q(ip_address=ip_address) | Q(nic=nic)).first()
         if existing is not None:
             what = "IP" if existing.ip_address_id == ip_address.pk else "instance NIC"

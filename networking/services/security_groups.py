@@ -101,7 +101,7 @@ def authorize_security_group_rules(
         {"cidr_list": [], "remote_group": g} for g in remote_groups
     ]
     with transaction.atomic():
-        SecurityGroup.objects.select_for_update().filter(pk=group.pk).first()
+        SecurityGroup.objects.select_for_update(no_key=True).filter(pk=group.pk).first()
         live = group.rules.filter(direction=direction, state__in=LIVE, **match)
         rules = []
         for target in targets:

@@ -144,7 +144,7 @@ def check_limit(account: Account, resource_type: str, requested: int = 1) -> Non
         return
     if transaction.get_connection().in_atomic_block:
         # Serialise concurrent allocations of one account until the caller commits.
-        Account.objects.select_for_update().filter(pk=account.pk).first()
+        Account.objects.select_for_update(no_key=True).filter(pk=account.pk).first()
     own = ResourceLimit.objects.filter(account=account, resource_type=resource_type).first()
     if own is not None and own.max != -1:
         used = account_usage(account).get(resource_type, 0)

@@ -148,7 +148,7 @@ def _set_state(
     client_ip: str | None,
 ) -> StoragePool:
     with transaction.atomic():
-        locked = StoragePool.objects.select_for_update().get(pk=pool.pk)
+        locked = StoragePool.objects.select_for_update(no_key=True).get(pk=pool.pk)
         if locked.state not in allowed_from:
             raise ValidationError(
                 {
