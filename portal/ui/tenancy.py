@@ -1,4 +1,4 @@
-"""Tenancy pages: domains, accounts (with limits), users and roles."""
+"""Tenancy pages: domains, accounts (with limits) and users (roles: portal/ui/roles.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from portal.choices import AccountState, ResourceType
 from portal.filtersets_tenancy import (
     AccountFilterSet,
     DomainFilterSet,
-    RoleFilterSet,
     UserFilterSet,
 )
-from portal.models import Account, Domain, ResourceLimit, Role, User
+from portal.models import Account, Domain, ResourceLimit, User
 from portal.services import accounts as account_services
 from portal.services import domains as domain_services
 from portal.services import users as user_services
@@ -201,23 +200,6 @@ class UserCreateView(ServiceFormView):
 
     def success_url(self, result):
         return reverse("portal:user_list")
-
-
-class RoleTable(Table):
-    columns = [
-        Column("name", sort="name"),
-        Column("role_type", "Type", sort="role_type"),
-        Column("description"),
-        Column("is_default", "Built in"),
-    ]
-
-
-class RoleListView(ObjectListView):
-    admin_only = True
-    queryset = Role.objects.all()
-    filterset = RoleFilterSet
-    table = RoleTable
-    title = "Roles"
 
 
 class AccountEditView(ServiceEditView):

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from portal.auth import views as auth_views
-from portal.ui import activity, profile, tenancy
+from portal.ui import activity, profile, roles, tenancy
 
 app_name = "portal"
 
@@ -32,5 +32,9 @@ urlpatterns = [
     path("tenancy/users/", tenancy.UserListView.as_view(), name="user_list"),
     path("tenancy/users/add/", tenancy.UserCreateView.as_view(), name="user_create"),
     path("tenancy/users/<int:pk>/edit/", tenancy.UserEditView.as_view(), name="user_edit"),
-    path("tenancy/roles/", tenancy.RoleListView.as_view(), name="role_list"),
+    path("tenancy/roles/", roles.RoleListView.as_view(), name="role_list"),
+    path("tenancy/roles/add/", roles.RoleFormView.as_view(), name="role_create"),
+    path("tenancy/roles/<int:pk>/", roles.RoleDetailView.as_view(), name="role_detail"),
+    path("tenancy/roles/<int:pk>/edit/", roles.RoleFormView.as_view(), name="role_edit"),
+    path("tenancy/roles/<int:pk>/delete/", roles.RoleDeleteView.as_view(), name="role_delete"),
 ]
