@@ -9,6 +9,7 @@ concurrent deploy won the race, so concurrent deploys never overcommit.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from compute.models import Host, Zone
 from storage.choices import PoolScope, PoolState
 from storage.models import StoragePool
 
+CANDIDATE_PAGE = 32
 ACTIVE_STATES = [
     InstanceState.STARTING,
     InstanceState.RUNNING,
@@ -95,11 +97,17 @@ class Planner:
     def order(self, hosts, request: PlacementRequest):
         return hosts.order_by("id")
 
-    def candidates(self, request: PlacementRequest) -> list[Host]:
+    def candidates(self, request: PlacementRequest) -> Iterator[Host]:
+        """Eligible hosts in the planner's order, fetched a page at a time (most placements
+        take the first one), at most ``PLANNER_MAX_CANDIDATES``."""
         limit = getattr(settings, "PLANNER_MAX_CANDIDATES", 1000)
-        hosts = self.order(self.eligible_hosts(request), request)[:limit]
+        hosts = self.order(self.eligible_hosts(request), request)
         wanted = set(request.host_tags)
-        return [h for h in hosts if wanted <= set(h.host_tags or [])]
+        for start in range(0, limit, CANDIDATE_PAGE):
+            page = list(hosts[start : min(start + CANDIDATE_PAGE, limit)])
+            yield from (h for h in page if wanted <= set(h.host_tags or []))
+            if len(page) < CANDIDATE_PAGE:
+                return
 
 
 class UserDispersingPlanner(Planner):

@@ -149,3 +149,14 @@ def test_concurrent_claims_never_overcommit(defaults):
     for host in hosts:
         host.refresh_from_db()
         assert host.cpu_allocated_mhz == 5000
+
+
+@pytest.mark.django_db
+def test_candidates_are_paged_and_capped(cluster, settings):
+    for _ in range(40):
+        HostFactory(cluster=cluster)
+    tagged = HostFactory(cluster=cluster, host_tags=["gpu"])
+    assert place(request_for(cluster.zone, host_tags=["gpu"])).host == tagged  # 3rd page
+    settings.PLANNER_MAX_CANDIDATES = 20
+    with pytest.raises(InsufficientCapacity):
+        place(request_for(cluster.zone, host_tags=["gpu"]))  # beyond the cap
