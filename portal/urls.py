@@ -7,8 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from marketplace.dispatch import plugin_api_view, plugin_view
 from portal import views
+from portal.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", views.home, name="home"),
     path("", include("portal.ui.urls")),
     path("compute/", include("compute.urls")),

@@ -30,3 +30,10 @@ def test_django_admin_login_goes_through_the_portal_login(client):
     response = client.get("/admin/login/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert client.post("/admin/login/", {"username": "x", "password": "y"}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_health_probe_answers_without_login(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz?db=1").json() == {"status": "ok", "database": "ok"}
+    assert client.post("/healthz").status_code == 405
