@@ -17,6 +17,11 @@ urlpatterns = [
         name="instance_status",
     ),
     path(
+        "instances/<int:pk>/volumes/",
+        instances.InstanceVolumesView.as_view(),
+        name="instance_volumes",
+    ),
+    path(
         "instances/<int:pk>/<str:action>/",
         instances.InstanceActionView.as_view(),
         name="instance_action",

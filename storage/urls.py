@@ -3,11 +3,32 @@
 from django.urls import path
 
 from storage import views
+from storage.ui import volumes
 
 app_name = "storage"
 
 urlpatterns = [
-    path("volumes/", views.VolumeListView.as_view(), name="volume_list"),
+    path("volumes/", volumes.VolumeListView.as_view(), name="volume_list"),
+    path("volumes/add/", volumes.VolumeCreateView.as_view(), name="volume_create"),
+    path("volumes/<int:pk>/", volumes.VolumeDetailView.as_view(), name="volume_detail"),
+    path("volumes/<int:pk>/row/", volumes.VolumeRowView.as_view(), name="volume_row"),
+    path("volumes/<int:pk>/status/", volumes.VolumeStatusView.as_view(), name="volume_status"),
+    path("volumes/<int:pk>/resize/", volumes.VolumeResizeView.as_view(), name="volume_resize"),
+    path(
+        "volumes/<int:pk>/snapshots/",
+        volumes.VolumeSnapshotsView.as_view(),
+        name="volume_snapshots",
+    ),
+    path(
+        "volumes/<int:pk>/snapshots/<int:snapshot_pk>/<str:action>/",
+        volumes.SnapshotActionView.as_view(),
+        name="snapshot_action",
+    ),
+    path(
+        "volumes/<int:pk>/<str:action>/",
+        volumes.VolumeActionView.as_view(),
+        name="volume_action",
+    ),
     path("templates/", views.TemplateListView.as_view(), name="template_list"),
     path("pools/", views.PoolListView.as_view(), name="pool_list"),
     path("imagestores/", views.ImageStoreListView.as_view(), name="imagestore_list"),

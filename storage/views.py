@@ -1,42 +1,19 @@
-"""Browser pages of the storage app: volumes (tenants), templates, pools, image stores and
-disk offerings (admins). Lists reuse the API's FilterSets."""
+"""Browser pages of the storage app: templates, pools, image stores and
+disk offerings (admins). Lists reuse the API's FilterSets. Volumes: storage/ui/volumes.py."""
 
 from __future__ import annotations
 
 from portal.ui.tables import Column, Table
 from portal.ui.views import BulkAction, ObjectListView
 from storage import services
-from storage.choices import PoolState, TemplateState, VolumeState
+from storage.choices import PoolState, TemplateState
 from storage.filtersets import (
     DiskOfferingFilterSet,
     ImageStoreFilterSet,
     StoragePoolFilterSet,
     TemplateFilterSet,
-    VolumeFilterSet,
 )
-from storage.models import DiskOffering, ImageStore, StoragePool, Template, Volume
-
-
-class VolumeTable(Table):
-    columns = [
-        Column("name", sort="name"),
-        Column("volume_type", "Type", sort="volume_type"),
-        Column("size", sort="size", bytes=True),
-        Column("state", sort="state", badge=VolumeState),
-        Column("instance", accessor="instance.name"),
-        Column("zone", accessor="zone.name"),
-        Column("account", accessor="account.name"),
-    ]
-
-
-class VolumeListView(ObjectListView):
-    queryset = Volume.objects.filter(removed__isnull=True).select_related(
-        "instance", "zone", "account"
-    )
-    filterset = VolumeFilterSet
-    table = VolumeTable
-    title = "Volumes"
-    filter_fields = ("state", "volume_type")
+from storage.models import DiskOffering, ImageStore, StoragePool, Template
 
 
 class TemplateTable(Table):

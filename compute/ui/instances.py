@@ -226,7 +226,7 @@ class InstanceDetailView(PortalView):
             "job": job,
             "polling": instance.state in TRANSITIONAL or (job is not None and not job.is_done),
             "actions": available_actions(instance),
-            "volumes": instance.volumes.filter(removed__isnull=True).select_related("pool"),
+            **_instance_volumes_context(request, instance, None),
             "nics": instance.nics.select_related("network").order_by("device_id"),
             "jobs": jobs.select_related("user")[:20],
             "title": instance.display_name or instance.name,
@@ -273,3 +273,93 @@ class InstanceDeployView(PortalView):
                 url = reverse("compute:instance_detail", args=[instance.pk])
                 return redirect(f"{url}?job={job.pk}" if job else url)
         return self.render_form(form)
+
+
+def _instance_volumes_context(request, instance, job) -> dict:
+    from storage.choices import VolumeState, VolumeType
+    from storage.models import Volume
+
+    volumes = instance.volumes.filter(removed__isnull=True).select_related("pool")
+    attachable = []
+    if instance.state in (InstanceState.RUNNING, InstanceState.STOPPED):
+        attachable = (
+            Volume.objects.restrict(request.user, "change")
+            .filter(
+                account_id=instance.account_id,
+                zone_id=instance.zone_id,
+                volume_type=VolumeType.DATADISK,
+                instance__isnull=True,
+                removed__isnull=True,
+                state__in=(VolumeState.ALLOCATED, VolumeState.READY),
+            )
+            .order_by("name")
+        )
+    busy = any(v.state in (VolumeState.ATTACHING, VolumeState.CREATING) for v in volumes)
+    return {
+        "instance": instance,
+        "volumes": volumes,
+        "attachable": attachable,
+        "volume_job": job,
+        "volumes_polling": busy or (job is not None and not job.is_done),
+    }
+
+
+class InstanceVolumesView(PortalView):
+    """The instance's volumes panel. GET: polled while a volume job runs (286 once done,
+    with its toast). POST ``action=attach|detach`` with ``volume``: calls the volume service
+    and answers the panel showing the job."""
+
+    def render_panel(self, request, instance, job, toast=None):
+        from storage.ui.volumes import finish
+
+        context = _instance_volumes_context(request, instance, job)
+        response = render(request, "compute/instance_volumes.html", context)
+        return finish(request, response, job, context["volumes_polling"], toast)
+
+    def get(self, request, pk):
+        instance = get_object_or_404(instance_queryset().restrict(request.user), pk=pk)
+        job_id = request.GET.get("job", "")
+        job = (
+            AsyncJob.objects.restrict(request.user).filter(pk=job_id).first()
+            if job_id.isdigit()
+            else None
+        )
+        return self.render_panel(request, instance, job)
+
+    def post(self, request, pk):
+        from storage.models import Volume
+        from storage.services import volumes as volume_services
+
+        instance = get_object_or_404(instance_queryset().restrict(request.user, "change"), pk=pk)
+        action = request.POST.get("action", "")
+        raw = request.POST.get("volume", "")
+        kwargs = {"acting_user": request.user, "client_ip": request.client_ip}
+        try:
+            volume = (
+                Volume.objects.restrict(request.user, "change")
+                .filter(pk=raw, removed__isnull=True)
+                .first()
+                if raw.isdigit()
+                else None
+            )
+            if volume is None:
+                raise ValidationError({"volume": "Choose one of your volumes."})
+            if action == "attach":
+                job = volume_services.attach_volume(volume, instance, **kwargs)
+            elif action == "detach":
+                if volume.instance_id != instance.pk:
+                    raise ValidationError({"volume": "The volume is not attached here."})
+                job = volume_services.detach_volume(volume, **kwargs)
+            else:
+                return HttpResponse("Unknown action.", status=400)
+        except (ValidationError, PermissionDenied) as exc:
+            if not request.htmx:
+                messages.error(request, error_text(exc))
+                return redirect("compute:instance_detail", pk=pk)
+            return self.render_panel(request, instance, None, toast=(error_text(exc), "error"))
+        job.refresh_from_db()
+        instance.refresh_from_db()
+        if not request.htmx:
+            messages.success(request, f"{job.command} started.")
+            return redirect("compute:instance_detail", pk=pk)
+        return self.render_panel(request, instance, job)
