@@ -28,13 +28,37 @@ class Role(PortalModel):
         ordering = ["id"]
 
     def allows(self, command: str) -> bool:
-        """True when the first matching rule (by ``sort_order``) allows ``command``."""
-        from fnmatch import fnmatchcase
+        """True when the first matching rule (by ``sort_order``) allows ``command``.
 
-        for rule in self.rules.all():
-            if fnmatchcase(command.lower(), rule.rule.lower()):
-                return rule.permission == RulePermission.ALLOW
+        Answers are cached per process by role and its ``updated`` stamp (every rule change
+        goes through the role services, which save the role), for at most a minute."""
+        rules = _compiled_rules(self)
+        name = command.lower()
+        for pattern, allow in rules:
+            if pattern.fullmatch(name):
+                return allow
         return False
+
+
+_RULE_CACHE: dict[int, tuple[object, float, list]] = {}
+_RULE_CACHE_SECONDS = 60
+
+
+def _compiled_rules(role: Role) -> list:
+    import re
+    import time
+    from fnmatch import translate
+
+    cached = _RULE_CACHE.get(role.pk)
+    now = time.monotonic()
+    if cached and cached[0] == role.updated and now - cached[1] < _RULE_CACHE_SECONDS:
+        return cached[2]
+    rules = [
+        (re.compile(translate(r.rule.lower())), r.permission == RulePermission.ALLOW)
+        for r in role.rules.all()
+    ]
+    _RULE_CACHE[role.pk] = (role.updated, now, rules)
+    return rules
 
 
 class RolePermission(models.Model):
