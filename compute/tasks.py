@@ -7,7 +7,7 @@ from collections import defaultdict
 from celery import shared_task
 from django.utils import timezone
 
-from compute.choices import HostStatus, InstanceState, ResourceState
+from compute.choices import HostStatus, Hypervisor, InstanceState, ResourceState
 from compute.host_handlers import mark_silent_hosts, ping_host
 from compute.models import Host, Instance
 
@@ -23,6 +23,7 @@ def ping_hosts() -> dict:
     hosts = (
         Host.objects.exclude(resource_state=ResourceState.MAINTENANCE)
         .exclude(status=HostStatus.CONNECTING)
+        .exclude(hypervisor=Hypervisor.EXTERNAL)  # driven by an extension, no agent to ping
         .only("id", "uuid", "name", "url", "agent_secret", "status", "zone_id", "cluster_id")
         .order_by("id")
     )
