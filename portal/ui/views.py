@@ -238,6 +238,9 @@ class ServiceFormView(PortalView):
     def success_url(self, result) -> str:
         raise NotImplementedError
 
+    def success_message(self, result) -> str:
+        return f"{self.title}: done."
+
     def render_form(self, form):
         context = {
             "form": form,
@@ -260,7 +263,7 @@ class ServiceFormView(PortalView):
             except PermissionDenied as exc:
                 form.add_error(None, error_text(exc))
             else:
-                messages.success(request, f"{self.title}: done.")
+                messages.success(request, self.success_message(result))
                 return redirect(self.success_url(result))
         return self.render_form(form)
 

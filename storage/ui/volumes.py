@@ -179,6 +179,9 @@ class VolumeCreateView(ServiceFormView):
             },
         )
 
+    def success_message(self, result):
+        return f"Volume {result.name} created."
+
     def call_service(self, form):
         return volume_services.create_volume(**self.service_kwargs(), **form.cleaned_data)
 
