@@ -17,6 +17,7 @@ from agents.protocol import commands as c
 from compute import agent
 from compute.lifecycle import specs
 from compute.models import Host, Instance
+from networking.choices import GuestIpType
 from networking.models import Network
 from networking.models_rules import (
     EgressRule,
@@ -29,7 +30,7 @@ from networking.models_rules import (
 )
 from networking.services.rules import APPLY_COMMAND as NETWORK_APPLY
 from networking.services.security_groups import APPLY_COMMAND as SG_APPLY
-from portal.services.jobs import JobError, job_handler
+from portal.services.jobs import JobError, create_job, job_handler
 
 log = logging.getLogger(__name__)
 RUNNING = ("Running", "Starting", "Stopping", "Migrating")
@@ -116,8 +117,13 @@ def network_command(network: Network) -> tuple[c.ApplyNetworkRulesCommand, dict]
     return cmd, covered
 
 
-def apply_network(network: Network, report=None) -> dict:
-    """Push ``network``'s rules to its hosts and settle the rule states."""
+def apply_network(network: Network, report=None, clear_host_ids=()) -> dict:
+    """Push ``network``'s rules to its hosts and settle the rule states.
+
+    ``clear_host_ids``: hosts that ran one of the network's instances (before a stop or a
+    migration); those that run none of them any more get an empty rule set (best effort:
+    a host that does not answer keeps a stale table until the next push).
+    """
     revoked = {
         m: list(
             m.objects.filter(network=network, state=RuleState.REVOKE).values_list("pk", flat=True)
@@ -143,13 +149,25 @@ def apply_network(network: Network, report=None) -> dict:
             model.objects.filter(pk__in=pks, state=RuleState.ADD).update(state=RuleState.ACTIVE)
         for model, pks in revoked.items():
             model.objects.filter(pk__in=pks, state=RuleState.REVOKE).delete()
-    return {"network": str(network.uuid), "hosts": [h.name for h in hosts]}
+    cleared = []
+    running = {h.pk for h in hosts}
+    empty = c.ApplyNetworkRulesCommand(network_id=cmd.network_id, vlan=cmd.vlan)
+    for host in Host.objects.filter(pk__in=set(clear_host_ids) - running):
+        try:
+            agent.send(host, empty)
+            cleared.append(host.name)
+        except JobError as exc:
+            log.warning("could not clear the rules of %s on %s: %s", network.pk, host.name, exc)
+    result = {"network": str(network.uuid), "hosts": [h.name for h in hosts]}
+    if cleared:
+        result["cleared"] = cleared
+    return result
 
 
 @job_handler(NETWORK_APPLY)
 def apply_network_rules_job(job, report) -> dict:
     network = Network.objects.select_related("network_offering").get(pk=job.params["network_id"])
-    return apply_network(network, report)
+    return apply_network(network, report, job.params.get("clear_host_ids") or ())
 
 
 # Security groups ----------------------------------------------------------------------------
@@ -237,6 +255,8 @@ def apply_security_groups_job(job, report) -> dict:
         host_id = Instance.objects.filter(pk=instance_id).values_list("host_id", flat=True).first()
         if host_id and all(h.pk != host_id for h in hosts):
             hosts.append(Host.objects.get(pk=host_id))
+    extra = set(job.params.get("host_ids") or ()) - {h.pk for h in hosts}
+    hosts.extend(Host.objects.filter(pk__in=extra).order_by("pk"))
     try:
         for i, host in enumerate(hosts):
             report(10 + 80 * i // max(1, len(hosts)), f"Applying security groups on {host.name}")
@@ -255,3 +275,81 @@ def apply_security_groups_job(job, report) -> dict:
         )
         SecurityGroupRule.objects.filter(pk__in=revoked, state=RuleState.REVOKE).delete()
     return {"hosts": [h.name for h in hosts]}
+
+
+# Rules follow instances ---------------------------------------------------------------------
+
+REFRESH_REASONS = ("start", "migrate", "stop", "expunge")
+
+
+def _networks_with_rules(instance: Instance) -> list[Network]:
+    """The instance's isolated networks that have rules to enforce: live (or revoking)
+    firewall/port forwarding/static NAT/egress rows, or an offering denying egress."""
+    networks = list(
+        Network.objects.filter(
+            nics__instance=instance, guest_type=GuestIpType.ISOLATED, removed__isnull=True
+        )
+        .select_related("network_offering")
+        .distinct()
+        .order_by("pk")
+    )
+    if not networks:
+        return []
+    ids = [n.pk for n in networks]
+    states = (RuleState.ADD, RuleState.ACTIVE, RuleState.REVOKE)
+    ruled: set[int] = set()
+    for model in _MODELS:
+        ruled.update(
+            model.objects.filter(network_id__in=ids, state__in=states).values_list(
+                "network_id", flat=True
+            )
+        )
+    return [n for n in networks if n.pk in ruled or not n.network_offering.egress_default_policy]
+
+
+def queue_rule_refresh(
+    instance: Instance, reason: str, *, acting_user=None, old_host: Host | None = None
+) -> list:
+    """Queue the jobs that make the hosts running ``instance`` (and ``old_host``, which ran
+    it before a stop or a migration) hold its rules, after a lifecycle ``reason``
+    (start, migrate, stop, expunge).
+
+    One ``network.rules.apply`` job per isolated network of the instance that has rules,
+    and one ``securitygroup.apply`` job when the instance is in security groups; nothing at
+    all otherwise, so a plain deploy costs no extra job. The jobs run after commit and push
+    the current truth, so calling this inside the caller's transaction is safe.
+    """
+    if reason not in REFRESH_REASONS:
+        raise ValueError(f"unknown rule refresh reason {reason!r}")
+    clear = [old_host.pk] if old_host is not None and old_host.pk != instance.host_id else []
+    jobs = []
+    for network in _networks_with_rules(instance):
+        jobs.append(
+            create_job(
+                NETWORK_APPLY,
+                acting_user=acting_user,
+                resource=instance,
+                params={
+                    "network_id": network.pk,
+                    "success": True,
+                    "reason": reason,
+                    "clear_host_ids": clear,
+                },
+            )
+        )
+    group_ids = sorted(instance.security_groups.values_list("pk", flat=True))
+    if group_ids:
+        jobs.append(
+            create_job(
+                SG_APPLY,
+                acting_user=acting_user,
+                resource=instance,
+                params={
+                    "group_ids": group_ids,
+                    "instance_id": instance.pk,
+                    "host_ids": clear,
+                    "reason": reason,
+                },
+            )
+        )
+    return jobs

@@ -236,6 +236,14 @@ def _create_volumes(instance: Instance, claims: Claims, report) -> list[Volume]:
     return volumes
 
 
+def _refresh_rules(instance: Instance, reason: str, job, old_host: Host | None = None) -> None:
+    """Queue the network element's jobs so the hosts running the instance hold its rules."""
+    from networking.rule_handlers import queue_rule_refresh
+
+    acting_user = job.user if job is not None else None
+    queue_rule_refresh(instance, reason, acting_user=acting_user, old_host=old_host)
+
+
 def _release_deploy_reservations(instance: Instance) -> None:
     """A failed deploy gives back its NICs' addresses and never-created volumes."""
     instance.nics.all().delete()
@@ -281,6 +289,7 @@ def start_instance_job(job, report) -> dict:
     set_state(
         instance, InstanceState.RUNNING, host=claims.host, last_host=claims.host, error_text=""
     )
+    _refresh_rules(instance, "start", job)
     record_event(
         "VM.START",
         acting_user=job.user,

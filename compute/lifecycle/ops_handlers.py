@@ -11,7 +11,7 @@ from agents.protocol import commands as c
 from compute import capacity
 from compute.choices import InstanceState
 from compute.lifecycle import external, specs
-from compute.lifecycle.handlers import _load
+from compute.lifecycle.handlers import _load, _refresh_rules
 from compute.lifecycle.states import set_state
 from compute.models import Host, Instance
 from networking.choices import GuestIpType, NetworkState
@@ -37,6 +37,7 @@ def _power_off(instance: Instance, *, forced: bool) -> None:
             host.pk, cpu_mhz=instance.cpu_number * instance.cpu_speed, memory_mib=instance.memory
         )
     set_state(instance, InstanceState.STOPPED, host=None, last_host=host or instance.last_host)
+    _refresh_rules(instance, "stop", None, old_host=host)
 
 
 @job_handler("vm.stop")
@@ -128,6 +129,7 @@ def _expunge(instance: Instance, job, report) -> None:
         )
         forget_snapshots([v.pk for v in volumes])
         networks = list(Network.objects.filter(nics__instance=instance).distinct())
+        _refresh_rules(instance, "expunge", job)
         instance.nics.all().delete()
         _shutdown_idle_networks(networks)
         ResourceTag.objects.filter(resource_uuid=instance.uuid).delete()
@@ -174,6 +176,7 @@ def migrate_instance_job(job, report) -> dict:
         raise
     capacity.release_host(source.pk, cpu_mhz=cpu_mhz, memory_mib=instance.memory)
     set_state(instance, InstanceState.RUNNING, host=target, last_host=target)
+    _refresh_rules(instance, "migrate", job, old_host=source)
     record_event(
         "VM.MIGRATE",
         acting_user=job.user,
