@@ -3,7 +3,7 @@
 from django.urls import path
 
 from storage import views
-from storage.ui import volumes
+from storage.ui import images, volumes
 
 app_name = "storage"
 
@@ -30,6 +30,9 @@ urlpatterns = [
         name="volume_action",
     ),
     path("templates/", views.TemplateListView.as_view(), name="template_list"),
+    path("templates/add/", images.TemplateRegisterView.as_view(), name="template_register"),
+    path("templates/<int:pk>/", images.TemplateDetailView.as_view(), name="template_detail"),
+    path("templates/<int:pk>/state/", images.TemplateStateView.as_view(), name="template_state"),
     path("pools/", views.PoolListView.as_view(), name="pool_list"),
     path("imagestores/", views.ImageStoreListView.as_view(), name="imagestore_list"),
     path("diskofferings/", views.DiskOfferingListView.as_view(), name="diskoffering_list"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from portal.ui.tables import Column, Table
 from portal.ui.views import BulkAction, ObjectListView
 from storage import services
-from storage.choices import PoolState, TemplateState
+from storage.choices import PoolState
 from storage.filtersets import (
     DiskOfferingFilterSet,
     ImageStoreFilterSet,
@@ -14,12 +14,14 @@ from storage.filtersets import (
     TemplateFilterSet,
 )
 from storage.models import DiskOffering, ImageStore, StoragePool, Template
+from storage.ui.images import live_state
 
 
 class TemplateTable(Table):
+    detail_url = "storage:template_detail"
     columns = [
-        Column("name", sort="name"),
-        Column("state", sort="state", badge=TemplateState),
+        Column("name", sort="name", link=True),
+        Column("state", "State / download", sort="state", render=live_state),
         Column("hypervisor", sort="hypervisor"),
         Column("format"),
         Column("size", sort="size", bytes=True),
@@ -35,6 +37,8 @@ class TemplateListView(ObjectListView):
     table = TemplateTable
     title = "Templates"
     filter_fields = ("state", "is_iso", "hypervisor")
+    create_url = "storage:template_register"
+    create_label = "Register template or ISO"
     bulk_actions = {
         "delete": BulkAction(
             "Delete", services.delete_template, "Delete the selected templates?", True
