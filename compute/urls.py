@@ -37,9 +37,13 @@ urlpatterns = [
         name="zone_wizard_step",
     ),
     path("pods/", infra.PodListView.as_view(), name="pod_list"),
+    path("pods/add/", infra.PodCreateView.as_view(), name="pod_create"),
     path("clusters/", infra.ClusterListView.as_view(), name="cluster_list"),
+    path("clusters/add/", infra.ClusterCreateView.as_view(), name="cluster_create"),
     path("hosts/", infra.HostListView.as_view(), name="host_list"),
+    path("hosts/add/", infra.HostCreateView.as_view(), name="host_create"),
     path("hosts/<int:pk>/", infra.HostDetailView.as_view(), name="host_detail"),
+    path("hosts/<int:pk>/<str:action>/", infra.HostActionView.as_view(), name="host_action"),
     path("offerings/", infra.ServiceOfferingListView.as_view(), name="offering_list"),
     path("offerings/add/", infra.ServiceOfferingCreateView.as_view(), name="offering_create"),
 ]

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from storage import views
-from storage.ui import images, volumes
+from storage.ui import images, infra, volumes
 
 app_name = "storage"
 
@@ -34,6 +34,10 @@ urlpatterns = [
     path("templates/<int:pk>/", images.TemplateDetailView.as_view(), name="template_detail"),
     path("templates/<int:pk>/state/", images.TemplateStateView.as_view(), name="template_state"),
     path("pools/", views.PoolListView.as_view(), name="pool_list"),
+    path("pools/add/", infra.PoolCreateView.as_view(), name="pool_create"),
+    path("pools/<int:pk>/", infra.PoolDetailView.as_view(), name="pool_detail"),
+    path("pools/<int:pk>/<str:action>/", infra.PoolActionView.as_view(), name="pool_action"),
     path("imagestores/", views.ImageStoreListView.as_view(), name="imagestore_list"),
+    path("imagestores/add/", infra.ImageStoreCreateView.as_view(), name="imagestore_create"),
     path("diskofferings/", views.DiskOfferingListView.as_view(), name="diskoffering_list"),
 ]

@@ -53,8 +53,9 @@ def _pool_capacity(pool):
 
 
 class PoolTable(Table):
+    detail_url = "storage:pool_detail"
     columns = [
-        Column("name", sort="name"),
+        Column("name", sort="name", link=True),
         Column("state", sort="state", badge=PoolState),
         Column("scope", sort="scope"),
         Column("zone", accessor="zone.name", sort="zone__name"),
@@ -71,6 +72,8 @@ class PoolListView(ObjectListView):
     table = PoolTable
     title = "Primary storage"
     filter_fields = ("state", "scope")
+    create_url = "storage:pool_create"
+    create_label = "Add primary storage"
     bulk_actions = {
         "enable": BulkAction("Enable", services.enable_storage_pool),
         "disable": BulkAction("Disable", services.disable_storage_pool, "Disable the pools?"),
@@ -104,6 +107,8 @@ class ImageStoreListView(ObjectListView):
     table = ImageStoreTable
     title = "Secondary storage"
     filter_fields = ("protocol", "read_only")
+    create_url = "storage:imagestore_create"
+    create_label = "Add secondary storage"
     bulk_actions = {
         "delete": BulkAction(
             "Delete", services.delete_image_store, "Delete the selected stores?", True

@@ -177,3 +177,36 @@ class ServiceOfferingForm(PortalForm):
     cpu_speed = forms.IntegerField(min_value=1, label="CPU speed (MHz)")
     memory = forms.IntegerField(min_value=1, label="Memory (MiB)")
     offer_ha = forms.BooleanField(required=False, label="HA")
+
+
+class PodCreateForm(PodForm):
+    """A pod outside the zone wizard: the zone is chosen."""
+
+    zone = forms.ModelChoiceField(queryset=Zone.objects.all(), empty_label=None)
+    field_order = ["zone"]
+
+
+class ClusterCreateForm(ClusterForm):
+    pod = forms.ModelChoiceField(queryset=None, empty_label=None)
+    field_order = ["pod"]
+
+    def __init__(self, *args, **kwargs):
+        from compute.models import Pod
+
+        super().__init__(*args, **kwargs)
+        self.fields["pod"].queryset = Pod.objects.select_related("zone")
+        self.fields["pod"].label_from_instance = lambda p: f"{p.name} ({p.zone.name})"
+
+
+class HostCreateForm(HostForm):
+    cluster = forms.ModelChoiceField(queryset=None, empty_label=None)
+    field_order = ["cluster"]
+
+    def __init__(self, *args, **kwargs):
+        from compute.models import Cluster
+
+        super().__init__(*args, **kwargs)
+        self.fields["cluster"].queryset = Cluster.objects.select_related("zone", "pod")
+        self.fields["cluster"].label_from_instance = lambda c: (
+            f"{c.name} ({c.hypervisor}, {c.zone.name} / {c.pod.name})"
+        )

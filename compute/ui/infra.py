@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import reverse
 
 from compute import services
@@ -14,12 +18,24 @@ from compute.filtersets import (
     ZoneFilterSet,
 )
 from compute.models import Cluster, Host, Instance, Pod, ServiceOffering, Zone
-from compute.ui.forms import ServiceOfferingForm
+from compute.ui.forms import (
+    ClusterCreateForm,
+    HostCreateForm,
+    PodCreateForm,
+    ServiceOfferingForm,
+)
 from portal.models import AsyncJob
 from portal.ui.capacity import zone_capacity
 from portal.ui.format import filesize, percent
+from portal.ui.htmx import add_toast, error_text
 from portal.ui.tables import Column, Table
-from portal.ui.views import BulkAction, ObjectDetailView, ObjectListView, ServiceFormView
+from portal.ui.views import (
+    BulkAction,
+    ObjectDetailView,
+    ObjectListView,
+    PortalView,
+    ServiceFormView,
+)
 
 
 def _enable_zone(zone, **kw):
@@ -90,6 +106,8 @@ class PodListView(ObjectListView):
     table = PodTable
     title = "Pods"
     filter_fields = ("allocation_state",)
+    create_url = "compute:pod_create"
+    create_label = "Add pod"
     bulk_actions = {
         "delete": BulkAction("Delete", services.delete_pod, "Delete the selected pods?", True)
     }
@@ -112,6 +130,8 @@ class ClusterListView(ObjectListView):
     table = ClusterTable
     title = "Clusters"
     filter_fields = ("hypervisor", "allocation_state")
+    create_url = "compute:cluster_create"
+    create_label = "Add cluster"
     bulk_actions = {
         "delete": BulkAction(
             "Delete", services.delete_cluster, "Delete the selected clusters?", True
@@ -150,6 +170,8 @@ class HostListView(ObjectListView):
     table = HostTable
     title = "Hosts"
     filter_fields = ("status", "resource_state", "hypervisor")
+    create_url = "compute:host_create"
+    create_label = "Add host"
     bulk_actions = {
         "enable": BulkAction("Enable", services.enable_host),
         "disable": BulkAction("Disable", services.disable_host, "Disable the selected hosts?"),
@@ -180,7 +202,115 @@ class HostDetailView(ObjectDetailView):
             "mem_raw": (host.memory_allocated, host.memory),
             "instances": Instance.objects.filter(host=host).select_related("account")[:50],
             "jobs": AsyncJob.objects.filter(resource_id=str(host.uuid)).select_related("user")[:20],
+            "connect_job": AsyncJob.objects.filter(
+                command="host.connect", resource_id=str(host.uuid)
+            )
+            .order_by("-id")
+            .first(),
+            "host_actions": host_actions(host),
         }
+
+
+#: Resource-state verbs on the host page: (label, service, states it applies to, confirm).
+HOST_ACTIONS = {
+    "enable": ("Enable", services.enable_host, {ResourceState.DISABLED}, ""),
+    "disable": (
+        "Disable",
+        services.disable_host,
+        {ResourceState.ENABLED},
+        "Disable {name}? No new instances will be placed on it.",
+    ),
+    "maintenance": (
+        "Maintenance",
+        services.prepare_host_for_maintenance,
+        {ResourceState.ENABLED, ResourceState.DISABLED, ResourceState.ERROR_IN_MAINTENANCE},
+        "Put {name} into maintenance?",
+    ),
+    "cancel_maintenance": (
+        "Cancel maintenance",
+        services.cancel_host_maintenance,
+        {
+            ResourceState.PREPARE_FOR_MAINTENANCE,
+            ResourceState.MAINTENANCE,
+            ResourceState.ERROR_IN_MAINTENANCE,
+        },
+        "",
+    ),
+}
+
+
+def host_actions(host) -> list[dict]:
+    return [
+        {"key": key, "label": label, "confirm": confirm.format(name=host.name)}
+        for key, (label, _, states, confirm) in HOST_ACTIONS.items()
+        if host.resource_state in states
+    ]
+
+
+class HostActionView(PortalView):
+    """POST a resource-state verb; htmx gets the page back with a toast, others a redirect."""
+
+    admin_only = True
+
+    def post(self, request, pk, action):
+        if action not in HOST_ACTIONS:
+            raise Http404("No such action.")
+        detail = HostDetailView()
+        detail.setup(request, pk=pk)
+        host = detail.get_object(pk, "change")
+        label, func, _, _ = HOST_ACTIONS[action]
+        try:
+            func(host, acting_user=request.user, client_ip=request.client_ip)
+            message, level = f"{label}: done.", "success"
+        except (ValidationError, PermissionDenied) as exc:
+            message, level = error_text(exc), "error"
+        if request.htmx:
+            return add_toast(detail.get(request, pk), message, level)
+        (messages.success if level == "success" else messages.error)(request, message)
+        return redirect("compute:host_detail", pk=pk)
+
+
+class PodCreateView(ServiceFormView):
+    admin_only = True
+    form_class = PodCreateForm
+    title = "Add pod"
+    list_url = "compute:pod_list"
+
+    def get_form_kwargs(self):
+        self.cancel_url = reverse(self.list_url)
+        return super().get_form_kwargs()
+
+    def call_service(self, form):
+        return services.create_pod(**self.service_kwargs(), **form.cleaned_data)
+
+    def success_url(self, result):
+        return reverse("compute:pod_list")
+
+
+class ClusterCreateView(PodCreateView):
+    form_class = ClusterCreateForm
+    title = "Add cluster"
+    list_url = "compute:cluster_list"
+
+    def call_service(self, form):
+        return services.create_cluster(**self.service_kwargs(), **form.cleaned_data)
+
+    def success_url(self, result):
+        return reverse("compute:cluster_list")
+
+
+class HostCreateView(PodCreateView):
+    """Add a host; the host page then shows its ``host.connect`` job's progress."""
+
+    form_class = HostCreateForm
+    title = "Add host"
+    list_url = "compute:host_list"
+
+    def call_service(self, form):
+        return services.create_host(**self.service_kwargs(), **form.cleaned_data)
+
+    def success_url(self, result):
+        return reverse("compute:host_detail", args=[result.pk])
 
 
 class ServiceOfferingTable(Table):
