@@ -55,7 +55,7 @@ def test_add_cluster_then_host_shows_the_connect_job(login, root_admin, pod, no_
     host = Host.objects.get(url="http://10.9.9.9:8250/")
     assert response["Location"] == f"/compute/hosts/{host.pk}/"
     page = client.get(response["Location"]).content.decode()
-    assert "Connecting:" in page and "host.connect" in page and "/progress/" in page
+    assert "Agent connection:" in page and "host.connect" in page and "/progress/" in page
 
 
 @pytest.mark.django_db
