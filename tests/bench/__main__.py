@@ -46,6 +46,7 @@ def _cases():
         bench_concurrency,
         bench_deploy,
         bench_hosts,
+        bench_http,
         bench_listing,
         bench_planner,
     )
@@ -58,6 +59,7 @@ def _cases():
         ("5", "planner", bench_planner.run),
         ("4", "deploy throughput", bench_deploy.run),
         ("6", "concurrency correctness", bench_concurrency.run),
+        ("7", "signed API calls per second over HTTP", bench_http.run),
     ]
 
 

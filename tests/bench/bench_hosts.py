@@ -113,7 +113,7 @@ def round_trips(ctx) -> None:
     client.close()
     host = Host.objects.get(name="sim-h0")
     report.add(
-        "3", "simulator ping via compute.agent.send (new connection per command)",
+        "3", "simulator ping via compute.agent.send (pooled session, signed, typed)",
         measure(lambda: agent.send(host, ping), runs, 20),
         floor_name="bare HTTP POST, same server", floor=floor,
     )  # fmt: skip
