@@ -106,16 +106,11 @@ class ObjectListView(PortalView):
             field = form.fields[name]
             if isinstance(field.widget, forms.SelectMultiple):
                 # One value per filter in the UI (the API still takes several).
-                choices = [c for c in field.choices if c[0] != ""]
-                field.widget = forms.Select(choices=[("", "Any"), *choices])
+                field.widget = forms.Select(choices=[("", "Any"), *field.choices])
             elif isinstance(field.widget, forms.NullBooleanSelect):
                 field.widget = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
             elif name == "q":
                 field.widget.input_type = "search"
-            elif isinstance(field.widget, forms.Select) and hasattr(field, "choices"):
-                choices = list(field.choices)
-                if choices and choices[0][0] == "":  # "---------" reads as "Any" in a filter
-                    field.choices = [("", "Any"), *choices[1:]]
         return [form[name] for name in shown]
 
     def get_context(self) -> dict[str, Any]:
