@@ -14,6 +14,7 @@ from compute.filtersets import InstanceFilterSet
 from compute.models import Host, ServiceOffering, SSHKeyPair, Zone
 from compute.querysets import LIST_PREFETCH, instances_for_listing
 from networking.models import Network
+from networking.models_rules import SecurityGroup
 from portal.api.serializers import BriefRelatedField, JobSerializer
 from portal.api.serializers_core import AsyncJobSerializer
 from portal.models import Account, AsyncJob
@@ -46,6 +47,12 @@ class DeploySerializer(serializers.Serializer):
         queryset=Account.objects.all(),
         required=False,
         help_text="Deploy for another account (admins).",
+    )
+    security_groups = BriefRelatedField(
+        queryset=SecurityGroup.objects.all(),
+        many=True,
+        required=False,
+        help_text="Security groups of the instance's account to put it in.",
     )
 
     def validate_host(self, host):

@@ -135,6 +135,7 @@ def deploy_instance(
     display_name: str = "",
     start: bool = True,
     host=None,
+    security_groups: list | None = None,
     client_ip: str | None = None,
 ) -> tuple[Instance, AsyncJob | None]:
     """Create an instance for ``account`` (default: the actor's) and, when ``start``,
@@ -142,6 +143,8 @@ def deploy_instance(
 
     Quota, offerings, template and networks are validated here (400 with field errors);
     capacity is claimed by the job, which rolls back everything it claimed on failure.
+    ``security_groups`` (the account's) become the instance's groups in the same
+    transaction; the start pushes their rules to the instance's host.
     """
     account = account or acting_user.account
     size_values = _check_inputs(
@@ -183,6 +186,12 @@ def deploy_instance(
             instance.save(update_fields=["name", "display_name"])
         _create_volumes(instance, template, root_bytes, disk_offering, data_bytes)
         _create_nics(instance, networks)
+        if security_groups:
+            from networking.services.security_groups import assign_security_groups
+
+            assign_security_groups(
+                instance, security_groups, acting_user=acting_user, client_ip=client_ip
+            )
         job = None
         if start:
             instance.state = InstanceState.STARTING

@@ -298,3 +298,68 @@ def test_rule_lists_have_a_constant_query_count(
         with django_assert_max_num_queries(8):
             response = client.get(reverse(f"api:{basename}-list"))
         assert response.data["count"] == count
+
+
+def test_drf_deploy_with_security_groups(
+    cloud, tenant, other_tenant, api_client, simulator, no_broker
+):
+    from compute.models import Instance, ServiceOffering
+
+    web = sg.create_security_group(acting_user=tenant, account=tenant.account, name="web")
+    sg.authorize_security_group_rules(
+        web, acting_user=tenant, direction="ingress", protocol="tcp", start_port=443
+    )
+    theirs = sg.create_security_group(
+        acting_user=other_tenant, account=other_tenant.account, name="x"
+    )
+    payload = {
+        "zone": cloud["zone"].pk,
+        "service_offering": ServiceOffering.objects.get(name="Small Instance").pk,
+        "template": cloud["template"].pk,
+    }
+    client = api_client(tenant)
+    url = reverse("api:instance-list")
+    response = client.post(url, {**payload, "security_groups": [theirs.pk]}, format="json")
+    assert response.status_code == 400 and "security_groups" in response.data
+    assert not Instance.objects.exists()
+
+    response = client.post(url, {**payload, "security_groups": [web.pk]}, format="json")
+    assert response.status_code == 202, response.content
+    instance = Instance.objects.get(pk=response.data["instance"])
+    assert list(instance.security_groups.all()) == [web]
+    _run(response)
+    for job in AsyncJob.objects.filter(status="pending").order_by("pk"):
+        assert run(job).status == "succeeded", job.error_text
+    instance.refresh_from_db()
+    (vm,) = sim_host(simulator, instance.host).security_groups.values()
+    assert [r.start_port for r in vm.nics[0].ingress] == [443]
+
+
+def test_cloudstack_deploy_with_security_group_names(
+    cloud, tenant, cs_client, simulator, no_broker
+):
+    from compute.models import Instance, ServiceOffering
+
+    web = sg.create_security_group(acting_user=tenant, account=tenant.account, name="web")
+    api = cs_client(tenant)
+    params = {
+        "zoneid": cloud["zone"].uuid,
+        "serviceofferingid": ServiceOffering.objects.get(name="Small Instance").uuid,
+        "templateid": cloud["template"].uuid,
+    }
+    both = api.raw(
+        "deployVirtualMachine", securitygroupids=web.uuid, securitygroupnames="web", **params
+    )
+    assert both.status_code == 431
+    unknown = api.raw("deployVirtualMachine", securitygroupnames="nope", **params)
+    assert unknown.status_code == 431
+    assert not Instance.objects.exists()
+
+    body = api("deployVirtualMachine", securitygroupnames="web,default", **params)
+    instance = Instance.objects.get(uuid=body["id"])
+    assert sorted(g.name for g in instance.security_groups.all()) == ["default", "web"]
+    run(AsyncJob.objects.get(uuid=body["jobid"]))
+    result = api("queryAsyncJobResult", jobid=body["jobid"])["jobresult"]["virtualmachine"]
+    assert sorted(g["name"] for g in result["securitygroup"]) == ["default", "web"]
+    body = api("deployVirtualMachine", securitygroupids=web.uuid, **params)
+    assert [g.pk for g in Instance.objects.get(uuid=body["id"]).security_groups.all()] == [web.pk]

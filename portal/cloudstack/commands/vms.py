@@ -8,6 +8,7 @@ from compute import lifecycle
 from compute.choices import InstanceState
 from compute.models import Host, Instance, ServiceOffering, SSHKeyPair, Zone
 from networking.models import Network, Nic
+from networking.models_rules import SecurityGroup
 from portal.cloudstack.asyncjobs import answer, completed_job, register_result
 from portal.cloudstack.errors import param_error
 from portal.cloudstack.registry import Field, command
@@ -93,7 +94,10 @@ def _vm(vm, ctx) -> dict:
             "rootdevicetype": "ROOT",
             "isdynamicallyscalable": False,
             "nic": [_nic(n) for n in vm.nics.all()],
-            "securitygroup": [],
+            "securitygroup": [
+                {"id": uid(g), "name": g.name, "description": g.description}
+                for g in vm.security_groups.all()
+            ],
             "affinitygroup": [],
             "tags": [],
             **owner(vm),
@@ -114,7 +118,8 @@ def vm_queryset():
         "ssh_keypair",
         "project",
     ).prefetch_related(
-        Prefetch("nics", queryset=Nic.objects.select_related("network").order_by("device_id"))
+        Prefetch("nics", queryset=Nic.objects.select_related("network").order_by("device_id")),
+        "security_groups",
     )
 
 
@@ -220,6 +225,8 @@ def _owner_account(ctx):
         Param("account"),
         Param("domainid", "uuid", related="listDomains"),
         Param("details", "map"),
+        Param("securitygroupids", "list", related="listSecurityGroups"),
+        Param("securitygroupnames", "list", description="names of the account's groups"),
     ],
     shape=VM,
     isasync=True,
@@ -248,6 +255,7 @@ def deploy_virtual_machine(ctx):
             except ValueError as exc:
                 raise param_error(f"details[0].{key} must be a number") from exc
     networks = [ctx.by_uuid(Network, n, name="networkids") for n in ctx.list("networkids")]
+    groups = _security_groups(ctx, account or ctx.user.account)
     vm, job = lifecycle.deploy_instance(
         acting_user=ctx.user,
         client_ip=ctx.client_ip,
@@ -265,11 +273,34 @@ def deploy_virtual_machine(ctx):
         display_name=ctx.str("displayname", ""),
         start=ctx.bool("startvm", True),
         host=ctx.get(Host, "hostid") if ctx.is_root else None,
+        security_groups=groups,
         **sizes,
     )
     if job is None:
         job = completed_job(ctx, vm)
     return answer(job, vm)
+
+
+def _security_groups(ctx, account) -> list[SecurityGroup]:
+    """``securitygroupids`` or ``securitygroupnames`` (of the VM's account), not both."""
+    from networking.services.security_groups import DEFAULT_NAME, default_security_group
+
+    ids, names = ctx.list("securitygroupids"), ctx.list("securitygroupnames")
+    if ids and names:
+        raise param_error("securitygroupids and securitygroupnames are mutually exclusive")
+    groups = [ctx.by_uuid(SecurityGroup, g, name="securitygroupids") for g in ids]
+    for name in names:
+        if name == DEFAULT_NAME:
+            default_security_group(account)
+        group = (
+            SecurityGroup.objects.restrict(ctx.user, "view")
+            .filter(account=account, name=name)
+            .first()
+        )
+        if group is None:
+            raise param_error(f"Unable to find security group {name} of {account.name}")
+        groups.append(group)
+    return groups
 
 
 def _async(name: str, description: str, extra=()):
