@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate, get_user_model, login, logout
+from django.contrib.auth import get_user_model, login, logout
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from portal.auth import lockout, mfa, throttle
 from portal.auth.forms import CodeForm, LoginForm
+from portal.auth.hooks import authenticate_user, check_second_factor
 from portal.models import TOTPDevice
 
 FAILED = "Invalid username or password, or the user is locked or disabled."
@@ -49,7 +50,8 @@ def login_view(request):
             form.add_error(None, THROTTLED)
             status = 429
         else:
-            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            password = form.cleaned_data["password"]
+            user = authenticate_user(request, username, password)
             if user is not None and lockout.can_log_in(user):
                 if mfa.has_totp(user):
                     request.session.cycle_key()
@@ -88,9 +90,7 @@ def login_2fa_view(request):
         if throttle.is_throttled(ip, user.username):
             form.add_error(None, THROTTLED)
             status = 429
-        elif lockout.can_log_in(user) and (
-            mfa.verify(device, code) or mfa.use_recovery_code(user, code)
-        ):
+        elif lockout.can_log_in(user) and check_second_factor(user, code):
             next_url = request.session.get("mfa_next", "/")
             request.session.pop(SESSION_KEY, None)
             return _finish_login(request, user, next_url)

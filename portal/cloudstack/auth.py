@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.utils import timezone
 
+from portal.auth.hooks import authenticate_user
 from portal.choices import AccountState
 from portal.cloudstack.errors import ACCOUNT_ERROR, UNAUTHORIZED, ApiError
 from portal.cloudstack.signing import parse_expires, signature_matches
@@ -84,7 +85,8 @@ def login(request, params: dict[str, str]) -> dict:
         None,
     )
     username, password = params.get("username", ""), params.get("password", "")
-    user = auth.authenticate(request, username=username, password=password)
+    hint = params.get("domainid") or params.get("domain") or "/"
+    user = authenticate_user(request, username, password, hint)
     if user is None or getattr(user, "account", None) is None or not _enabled(user):
         raise failure
     domain_uuid = params.get("domainid")

@@ -1,0 +1,1 @@
+"""Sample authentication plugin: a user authenticator and a second-factor provider."""
