@@ -83,6 +83,9 @@ def start_simulator(workdir: Path, *, cpus: int = 16, memory_gib: int = 64) -> S
                     "cpu_speed_mhz": 2000,
                     "memory_bytes": memory_gib * 1024**3,
                     "max_hosts": 50000,
+                    # One shared pool serves every simulated host (like shared NFS): make it
+                    # as large as the database's zone pool so storage is never the limit.
+                    "pool_capacity_bytes": 1024**5,
                 },
             }
         )
