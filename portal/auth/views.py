@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from portal.auth import lockout, mfa, throttle
 from portal.auth.forms import CodeForm, LoginForm
-from portal.auth.hooks import authenticate_user, check_second_factor
+from portal.auth.hooks import authenticate_user as authenticate  # plugins first, then Django
+from portal.auth.hooks import check_second_factor
 from portal.models import TOTPDevice
 
 FAILED = "Invalid username or password, or the user is locked or disabled."
@@ -51,7 +52,7 @@ def login_view(request):
             status = 429
         else:
             password = form.cleaned_data["password"]
-            user = authenticate_user(request, username, password)
+            user = authenticate(request, username, password)
             if user is not None and lockout.can_log_in(user):
                 if mfa.has_totp(user):
                     request.session.cycle_key()
