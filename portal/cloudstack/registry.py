@@ -175,7 +175,31 @@ def command(
     return register
 
 
+def plugin_commands() -> dict[str, Command]:
+    """Commands of enabled plugins (``api.client_commands``: name -> handler or Command);
+    a core command of the same name wins."""
+    from marketplace import hooks
+
+    found: dict[str, Command] = {}
+    for provided in hooks.call_hooks("api.client_commands"):
+        for name, handler in (provided or {}).items():
+            if name.lower() in _BY_LOWER:
+                continue
+            doc = (getattr(handler, "__doc__", None) or name).strip().splitlines()[0]
+            found[name] = handler if isinstance(handler, Command) else Command(name, doc, handler)
+    return found
+
+
+def all_commands() -> dict[str, Command]:
+    """Core and enabled plugins' commands, by name (what ``listApis`` lists)."""
+    return {**plugin_commands(), **REGISTRY}
+
+
 def lookup(name: str) -> Command | None:
     """The command called ``name`` (CloudStack matches names exactly; we also accept other
-    capitalisations)."""
-    return REGISTRY.get(name) or _BY_LOWER.get(name.lower())
+    capitalisations). Plugins' commands are found while their plugin is enabled."""
+    found = REGISTRY.get(name) or _BY_LOWER.get(name.lower())
+    if found is None:
+        extra = {n.lower(): c for n, c in plugin_commands().items()}
+        found = extra.get(name.lower())
+    return found

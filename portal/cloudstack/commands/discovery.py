@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.cloudstack.errors import param_error
-from portal.cloudstack.registry import REGISTRY, Field, Param, Shape, command
+from portal.cloudstack.registry import Field, Param, Shape, all_commands, command
 
 API = Shape(
     "api",
@@ -51,7 +51,8 @@ def _allowed(ctx, name: str) -> bool:
     shape=API,
 )
 def list_apis(ctx):
-    names = sorted(REGISTRY)
+    commands = all_commands()  # core and enabled plugins' (api.client_commands)
+    names = sorted(commands)
     if ctx.has("name"):
         names = [n for n in names if n.lower() == ctx.str("name").lower()]
         if not names:
@@ -59,7 +60,7 @@ def list_apis(ctx):
                 "Api Discovery plugin was unable to find an api by that name or process any "
                 f"apis: {ctx.str('name')}"
             )
-    apis = [REGISTRY[n] for n in names if _allowed(ctx, n)]
+    apis = [commands[n] for n in names if _allowed(ctx, n)]
     if not apis:
         return {}
     return {"count": len(apis), "api": [a.describe() for a in apis]}

@@ -1,1 +1,2 @@
-"""Sample UI/API plugin: a menu item, a template slot and an API endpoint."""
+"""Sample UI/API plugin: a menu item, a template slot, an API endpoint and a /client/api
+command (getStatusPage)."""

@@ -16,3 +16,22 @@ def banner(slot, context):
 
     text = apps.get_app_config("sample_ui").get_settings()["banner"]
     return format_html('<div class="alert alert-info">{}</div>', text)
+
+
+def get_status_page(ctx):
+    """Shows the status page banner and the instances the caller can see"""
+    from django.apps import apps
+
+    from compute.models import Instance
+
+    return {
+        "statuspage": {
+            "banner": apps.get_app_config("sample_ui").get_settings()["banner"],
+            "instances": Instance.objects.restrict(ctx.user, "view").count(),
+        }
+    }
+
+
+@hooks.register("api.client_commands")
+def client_commands():
+    return {"getStatusPage": get_status_page}
