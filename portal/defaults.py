@@ -13,7 +13,9 @@ INFRASTRUCTURE_COMMANDS = [
     "*Host*",
     "*StoragePool*",
     "*ImageStore*",
+    "*SecondaryStorage*",
     "*PhysicalNetwork*",
+    "*NetworkServiceProvider*",
     "*TrafficType*",
     "*VlanIpRange*",
     "*Capacity*",
@@ -36,6 +38,7 @@ USER_VERBS = [
     "rebootVirtualMachine",
     "destroyVirtualMachine",
     "recoverVirtualMachine",
+    "restoreVirtualMachine",
     "scaleVirtualMachine",
     "changeServiceForVirtualMachine",
     "updateVirtualMachine",
@@ -61,12 +64,13 @@ USER_VERBS = [
     "copyTemplate",
     "copyIso",
     "*Project*",
+    "login",
     "logout",
     "registerUserKeys",
     "getUserKeys",
     "updateUser",
 ]
-READ_VERBS = ["list*", "get*", "query*", "logout"]
+READ_VERBS = ["list*", "get*", "query*", "login", "logout"]
 DOMAIN_ADMIN_EXTRA = [
     "createAccount",
     "updateAccount",

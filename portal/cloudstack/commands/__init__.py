@@ -1,10 +1,13 @@
 """Every ``/client/api`` command, by area; importing this package registers them all."""
 
 from portal.cloudstack.commands import (  # noqa: F401
+    cleanup,
     discovery,
+    iam,
     infra,
     jobs,
     keypairs,
+    legacy,
     networks,
     offerings,
     rules,
