@@ -9,3 +9,4 @@ class ComputeConfig(AppConfig):
         # Register the job handlers in every process (web, worker, tests).
         from compute import host_handlers  # noqa: F401
         from compute.lifecycle import handlers, ops_handlers  # noqa: F401
+        from compute.services import oobm  # noqa: F401  (the simulator oobm.power driver)

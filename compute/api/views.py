@@ -1,9 +1,13 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from compute import services
 from compute.api.base import ServiceModelViewSet, verb_schema
 from compute.api.serializers import (
     ClusterSerializer,
+    HostPowerActionSerializer,
+    HostPowerStateSerializer,
     HostSerializer,
     PodSerializer,
     ServiceOfferingSerializer,
@@ -19,6 +23,7 @@ from compute.filtersets import (
     ZoneFilterSet,
 )
 from compute.models import Cluster, Host, Pod, ServiceOffering, SSHKeyPair, Zone
+from compute.services.oobm import host_power_action
 from portal.api.viewsets import IsAdminOrReadOnly
 
 
@@ -88,6 +93,23 @@ class HostViewSet(ServiceModelViewSet):
     @action(detail=True, methods=["post"], url_path="cancel-maintenance")
     def cancel_maintenance(self, request, pk=None):
         return self.state_verb(services.cancel_host_maintenance, request)
+
+    @extend_schema(
+        request=HostPowerActionSerializer,
+        responses={200: HostPowerStateSerializer},
+        summary="Out-of-band power action (on, off, cycle, reset, status) through the driver",
+    )
+    @action(detail=True, methods=["post"])
+    def power(self, request, pk=None):
+        body = HostPowerActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        oobm = host_power_action(
+            self.get_object(),
+            body.validated_data["action"],
+            acting_user=request.user,
+            client_ip=getattr(request, "client_ip", None),
+        )
+        return Response(HostPowerStateSerializer(oobm).data)
 
 
 class ServiceOfferingViewSet(ServiceModelViewSet):

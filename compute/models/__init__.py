@@ -1,4 +1,13 @@
-from .infrastructure import Cluster, Host, Pod, Zone
+from .infrastructure import Cluster, Host, OutOfBandManagement, Pod, Zone
 from .instances import Instance, ServiceOffering, SSHKeyPair
 
-__all__ = ["Cluster", "Host", "Instance", "Pod", "SSHKeyPair", "ServiceOffering", "Zone"]
+__all__ = [
+    "Cluster",
+    "Host",
+    "Instance",
+    "OutOfBandManagement",
+    "Pod",
+    "SSHKeyPair",
+    "ServiceOffering",
+    "Zone",
+]

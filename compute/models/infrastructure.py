@@ -194,3 +194,28 @@ class Host(PortalModel):
     @property
     def cpu_total_mhz(self) -> int:
         return self.cpus * self.cpu_speed
+
+
+class OutOfBandManagement(PortalModel):
+    """A host's out-of-band management (IPMI/Redfish-style power control): the driver
+    (an ``oobm.power`` provider), its address and credentials, and the last power state."""
+
+    host = models.OneToOneField(
+        Host, verbose_name="host", on_delete=models.CASCADE, related_name="oobm"
+    )
+    enabled = models.BooleanField(verbose_name="enabled", default=False)
+    driver = models.CharField(verbose_name="driver", max_length=64, default="simulator")
+    address = models.CharField(verbose_name="address", max_length=255, blank=True)
+    port = models.PositiveIntegerField(verbose_name="port", null=True, blank=True)
+    username = models.CharField(verbose_name="username", max_length=255, blank=True)
+    password = EncryptedTextField(verbose_name="password", blank=True)
+    power_state = models.CharField(verbose_name="power state", max_length=16, default="Unknown")
+
+    tenant_scope = "public"
+
+    class Meta:
+        ordering = ["host"]
+        verbose_name = "out-of-band management"
+
+    def __str__(self) -> str:
+        return f"{self.host} ({self.driver})"

@@ -1,0 +1,112 @@
+"""Out-of-band management of hosts: power on/off/cycle/reset/status through a driver.
+
+Drivers are ``oobm.power`` providers (``(host, action) -> power state | None``): each one
+answers for the hosts whose :class:`~compute.models.OutOfBandManagement` names it and returns
+None for the others. The in-tree ``simulator`` driver (below) keeps the power state in the
+database, so the whole path runs without a BMC.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from compute.models import Host, OutOfBandManagement
+from marketplace import hooks
+from portal.services.audit import record_event
+
+ACTIONS = ("on", "off", "cycle", "reset", "status")
+POWER_STATES = ("On", "Off", "Unknown")
+CONFIG_FIELDS = ("driver", "address", "port", "username", "password")
+
+
+def configure_oobm(
+    host: Host, *, acting_user, client_ip: str | None = None, **fields
+) -> OutOfBandManagement:
+    """Create or change a host's out-of-band management settings (driver, address, port,
+    username, password). A new configuration starts disabled."""
+    unknown = set(fields) - set(CONFIG_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown out-of-band management setting." for name in unknown})
+    if "driver" in fields and not (fields["driver"] or "").strip():
+        raise ValidationError({"driver": "A driver is required."})
+    with transaction.atomic():
+        oobm, _ = OutOfBandManagement.objects.select_for_update().get_or_create(host=host)
+        for name, value in fields.items():
+            setattr(oobm, name, value if value is not None else "")
+        oobm.full_clean()
+        oobm.save()
+        record_event(
+            "HOST.OOBM.CONFIGURE",
+            acting_user=acting_user,
+            resource=host,
+            client_ip=client_ip,
+            description=f"Out-of-band management of host {host} configured ({oobm.driver})",
+        )
+    return oobm
+
+
+def set_oobm_enabled(
+    host: Host, enabled: bool, *, acting_user, client_ip: str | None = None
+) -> OutOfBandManagement:
+    """Enable or disable out-of-band management of a configured host."""
+    with transaction.atomic():
+        oobm = OutOfBandManagement.objects.select_for_update().filter(host=host).first()
+        if oobm is None:
+            raise ValidationError({"host": "Out-of-band management is not configured."})
+        oobm.enabled = enabled
+        oobm.save(update_fields=["enabled", "updated"])
+        record_event(
+            "HOST.OOBM.ENABLE" if enabled else "HOST.OOBM.DISABLE",
+            acting_user=acting_user,
+            resource=host,
+            client_ip=client_ip,
+            description=f"Out-of-band management of host {host} "
+            + ("enabled" if enabled else "disabled"),
+        )
+    return oobm
+
+
+def host_power_action(
+    host: Host, action: str, *, acting_user, client_ip: str | None = None
+) -> OutOfBandManagement:
+    """Run ``action`` (on/off/cycle/reset/status) through the host's ``oobm.power`` driver,
+    store the power state it reports and write a ``HOST.OOBM.POWER`` event."""
+    action = (action or "").lower()
+    if action not in ACTIONS:
+        raise ValidationError({"action": f"Choose one of: {', '.join(ACTIONS)}."})
+    oobm = OutOfBandManagement.objects.filter(host=host).first()
+    if oobm is None or not oobm.enabled:
+        raise ValidationError({"host": "Out-of-band management is not enabled for this host."})
+    host.oobm = oobm
+    state = hooks.first_result("oobm.power", host, action)
+    if state not in POWER_STATES:
+        raise ValidationError(
+            {"driver": f"No out-of-band management driver '{oobm.driver}' answered."}
+        )
+    with transaction.atomic():
+        OutOfBandManagement.objects.filter(pk=oobm.pk).update(power_state=state)
+        oobm.power_state = state
+        record_event(
+            "HOST.OOBM.POWER",
+            acting_user=acting_user,
+            resource=host,
+            client_ip=client_ip,
+            description=f"Power {action} of host {host}: {state}",
+        )
+    return oobm
+
+
+# -- the in-tree driver ------------------------------------------------------------------
+_SIMULATED = {"on": "On", "off": "Off", "cycle": "On", "reset": "On"}
+
+
+@hooks.register("oobm.power", order=100)
+def simulator_power(host: Host, action: str) -> str | None:
+    """The ``simulator`` driver: no BMC, the power state lives in the database row."""
+    oobm = getattr(host, "oobm", None)
+    if oobm is None or oobm.driver != "simulator":
+        return None
+    if action == "status":
+        return oobm.power_state if oobm.power_state != "Unknown" else "On"
+    return _SIMULATED[action]

@@ -1,0 +1,108 @@
+"""Out-of-band management of hosts (CloudStack's ``*OutOfBandManagement*`` commands)."""
+
+from __future__ import annotations
+
+from compute.models import Host
+from compute.services import oobm as services
+from portal.cloudstack.registry import command
+
+from ._common import Param, shape, uid
+
+HOST_ID = Param("hostid", "uuid", required=True, related="listHosts")
+
+
+@shape(
+    "outofbandmanagement",
+    "hostid enabled driver address port username powerstate action status description",
+    enabled="boolean",
+    status="boolean",
+)
+def OOBM(oobm, ctx):
+    return {
+        "hostid": uid(oobm.host),
+        "enabled": oobm.enabled,
+        "driver": oobm.driver,
+        "address": oobm.address,
+        "port": str(oobm.port) if oobm.port else None,
+        "username": oobm.username,
+        "powerstate": oobm.power_state,
+        "action": getattr(oobm, "last_action", None),
+        "status": getattr(oobm, "last_action", None) is not None or None,
+    }
+
+
+def _host(ctx) -> Host:
+    return ctx.get(Host, "hostid", action="change", required=True)
+
+
+def _answer(oobm, ctx) -> dict:
+    return {"outofbandmanagement": OOBM.render(oobm, ctx)}
+
+
+@command(
+    "configureOutOfBandManagement",
+    "Configures a host's out-of-band management interface",
+    params=[
+        HOST_ID,
+        Param("driver", required=True, description="the driver (e.g. simulator)"),
+        Param("address", required=True),
+        Param("port", required=True),
+        Param("username", required=True),
+        Param("password", required=True),
+    ],
+    shape=OOBM,
+)
+def configure(ctx):
+    oobm = services.configure_oobm(
+        _host(ctx),
+        acting_user=ctx.user,
+        client_ip=ctx.client_ip,
+        driver=ctx.str("driver"),
+        address=ctx.str("address"),
+        port=ctx.int("port"),
+        username=ctx.str("username"),
+        password=ctx.str("password"),
+    )
+    return _answer(oobm, ctx)
+
+
+@command(
+    "enableOutOfBandManagementForHost",
+    "Enables out-of-band management for a host",
+    params=[HOST_ID],
+    shape=OOBM,
+)
+def enable(ctx):
+    oobm = services.set_oobm_enabled(
+        _host(ctx), True, acting_user=ctx.user, client_ip=ctx.client_ip
+    )
+    return _answer(oobm, ctx)
+
+
+@command(
+    "disableOutOfBandManagementForHost",
+    "Disables out-of-band management for a host",
+    params=[HOST_ID],
+    shape=OOBM,
+)
+def disable(ctx):
+    oobm = services.set_oobm_enabled(
+        _host(ctx), False, acting_user=ctx.user, client_ip=ctx.client_ip
+    )
+    return _answer(oobm, ctx)
+
+
+@command(
+    "issueOutOfBandManagementPowerAction",
+    "Initiates a power action (ON, OFF, CYCLE, RESET, STATUS) on a host "
+    "through its out-of-band management driver",
+    params=[HOST_ID, Param("action", required=True), Param("timeout", "long")],
+    shape=OOBM,
+)
+def power(ctx):
+    action = ctx.str("action").lower()
+    oobm = services.host_power_action(
+        _host(ctx), action, acting_user=ctx.user, client_ip=ctx.client_ip
+    )
+    oobm.last_action = action.upper()
+    return _answer(oobm, ctx)
