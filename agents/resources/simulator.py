@@ -55,13 +55,13 @@ class SimulatorResource(Resource):
         self.cpus = int(options.get("cpus", 16))
         self.cpu_speed_mhz = int(options.get("cpu_speed_mhz", 2400))
         self.memory_bytes = int(options.get("memory_bytes", 64 * GIB))
-        pool_bytes = int(options.get("pool_capacity_bytes", 1024 * GIB))
+        pool_bytes = self.pool_bytes = int(options.get("pool_capacity_bytes", 1024 * GIB))
         self.vms: dict[str, SimVm] = {}
         # Pools are shared storage: the hosts of one fleet see the same volumes.
         shared = fleet.shared_storage if fleet is not None else {}
         self.volumes: dict[tuple[str, str], tuple[int, str]] = shared.setdefault("volumes", {})
         # (pool, volume) -> {snapshot name: volume size when it was taken}
-        self.snapshots: dict[tuple[str, str], dict[str, int]] = {}
+        self.snapshots: dict[tuple[str, str], dict[str, int]] = shared.setdefault("snapshots", {})
         self.pools: dict[str, PoolInfo] = shared.setdefault(
             "pools",
             {
@@ -301,7 +301,9 @@ class SimulatorResource(Resource):
                 return c.PoolAnswer(details=f"pool {spec.name} removed")
             pool = self.pools.setdefault(
                 spec.name,
-                PoolInfo(name=spec.name, type=spec.type, path=spec.path, capacity_bytes=1024 * GIB),
+                PoolInfo(
+                    name=spec.name, type=spec.type, path=spec.path, capacity_bytes=self.pool_bytes
+                ),
             )
             return c.PoolAnswer(pool=self._pool_info(pool))
 
