@@ -400,3 +400,32 @@ class Nic(PortalModel):
 
 
 from networking.models_rules import *  # noqa: E402, F403  (firewall/PF/static NAT/SG models)
+
+
+class NetworkServiceProvider(PortalModel):
+    """A network element a physical network offers (VirtualRouter, SecurityGroupProvider...)
+    and whether the operator has enabled it there. Rows are created on first listing."""
+
+    physical_network = models.ForeignKey(
+        PhysicalNetwork,
+        verbose_name="physical network",
+        on_delete=models.CASCADE,
+        related_name="service_providers",
+    )
+    name = models.CharField(verbose_name="name", max_length=64)
+    state = models.CharField(
+        verbose_name="state",
+        max_length=8,
+        choices=OfferingState.choices,
+        default=OfferingState.ENABLED,
+    )
+
+    tenant_scope = "public"
+
+    class Meta:
+        ordering = ["physical_network", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["physical_network", "name"], name="networkserviceprovider_unique_name"
+            )
+        ]

@@ -154,3 +154,93 @@ def test_login_still_answered_by_the_endpoint(client, tenant):
     assert client.get("/client/api?command=logout&response=json").json() == {
         "logoutresponse": {"description": "success"}
     }
+
+
+def test_create_and_enable_network_offering(admin, cs_client, tenant, defaults):
+    offering = admin(
+        "createNetworkOffering",
+        name="iso-vr",
+        guestiptype="isolated",
+        traffictype="GUEST",
+        supportedservices="Dhcp,dns,SourceNat,SecurityGroup",
+        **{
+            "serviceproviderlist[0].service": "Dhcp",
+            "serviceproviderlist[0].provider": "VirtualRouter",
+            "serviceproviderlist[1].service": "SourceNat",
+            "serviceproviderlist[1].provider": "VpcVirtualRouter",
+        },
+        specifyvlan="true",
+        conservemode="false",
+        availability="Optional",
+    )["networkoffering"]
+    assert offering["state"] == "Disabled" and offering["guestiptype"] == "Isolated"
+    assert offering["specifyvlan"] is True and offering["conservemode"] is False
+    services = {s["name"]: [p["name"] for p in s["provider"]] for s in offering["service"]}
+    assert services == {
+        "Dhcp": ["VirtualRouter"],
+        "Dns": ["VirtualRouter"],
+        "SourceNat": ["VpcVirtualRouter"],
+        "SecurityGroup": ["SecurityGroupProvider"],
+    }
+    enabled = admin("updateNetworkOffering", id=offering["id"], state="Enabled")["networkoffering"]
+    assert enabled["state"] == "Enabled"
+    listed = cs_client(tenant)("listNetworkOfferings", id=offering["id"])
+    assert listed["networkoffering"][0]["state"] == "Enabled"
+    assert cs_client(tenant).raw("updateNetworkOffering", id=offering["id"]).status_code == 432
+    bad = admin.raw(
+        "createNetworkOffering",
+        name="l2",
+        guestiptype="L2",
+        traffictype="GUEST",
+        supportedservices="SourceNat",
+    )
+    assert (
+        bad.status_code == 431 and "L2" in bad.json()["createnetworkofferingresponse"]["errortext"]
+    )
+    assert (
+        admin.raw(
+            "createNetworkOffering",
+            name="x",
+            guestiptype="Isolated",
+            traffictype="GUEST",
+            supportedservices="Teleport",
+        ).status_code
+        == 431
+    )
+    assert (
+        admin.raw("updateNetworkOffering", id=offering["id"], state="Sideways").status_code == 431
+    )
+
+
+def test_network_service_providers(admin, cs_client, tenant, seeded):
+    from networking.models import NetworkServiceProvider
+    from networking.services import create_physical_network
+
+    physical = create_physical_network(acting_user=None, zone=seeded["zone"], name="phys")
+    listed = admin("listNetworkServiceProviders", physicalnetworkid=str(physical.uuid))
+    by_name = {p["name"]: p for p in listed["networkserviceprovider"]}
+    assert set(by_name) == {
+        "VirtualRouter",
+        "VpcVirtualRouter",
+        "SecurityGroupProvider",
+        "ConfigDrive",
+    }
+    assert all(p["state"] == "Enabled" for p in by_name.values())
+    assert "NetworkACL" in by_name["VpcVirtualRouter"]["servicelist"]
+    again = admin("listNetworkServiceProviders", physicalnetworkid=str(physical.uuid))
+    assert again["count"] == 4 and NetworkServiceProvider.objects.count() == 4
+    router = by_name["VirtualRouter"]
+    answer = admin("updateNetworkServiceProvider", id=router["id"], state="Disabled")
+    result = job_result(admin, answer)["networkserviceprovider"]
+    assert result["state"] == "Disabled" and result["id"] == router["id"]
+    disabled = admin("listNetworkServiceProviders", state="Disabled")
+    assert [p["name"] for p in disabled["networkserviceprovider"]] == ["VirtualRouter"]
+    assert Event.objects.filter(event_type="SERVICE.PROVIDER.UPDATE").exists()
+    assert (
+        admin.raw("updateNetworkServiceProvider", id=router["id"], state="Off").status_code == 431
+    )
+    api = cs_client(tenant)
+    assert api.raw("listNetworkServiceProviders").status_code == 432
+    assert (
+        api.raw("updateNetworkServiceProvider", id=router["id"], state="Enabled").status_code == 432
+    )
