@@ -89,6 +89,14 @@ class StartSerializer(serializers.Serializer):
     host = BriefRelatedField(queryset=Host.objects.all(), required=False)
 
 
+class RestoreSerializer(serializers.Serializer):
+    template = BriefRelatedField(
+        queryset=Template.objects.all(),
+        required=False,
+        help_text="Reinstall from this template instead of the instance's own.",
+    )
+
+
 class InstanceViewSet(viewsets.ReadOnlyModelViewSet):
     """Instances of the accounts the user may see; writes are lifecycle operations."""
 
@@ -205,6 +213,17 @@ class InstanceViewSet(viewsets.ReadOnlyModelViewSet):
         data = self._input(ScaleSerializer)
         instance = lifecycle.scale_instance(self.get_object(), **self._actor(), **data)
         return Response(self.get_serializer(instance).data)
+
+    @extend_schema(request=RestoreSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        """Reinstall the root disk from the template (stopping and restarting if running)."""
+        from compute.lifecycle.restore import restore_instance
+
+        data = self._input(RestoreSerializer)
+        return self._job(
+            restore_instance(self.get_object(), template=data.get("template"), **self._actor())
+        )
 
     @extend_schema(request=None, responses={200: AsyncJobSerializer(many=True)})
     @action(detail=True, methods=["get"])

@@ -22,6 +22,7 @@ OPERATIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "recover": ((S.DESTROYED,), S.STOPPED),
     "migrate": ((S.RUNNING,), S.MIGRATING),
     "scale": ((S.STOPPED,), S.STOPPED),
+    "restore": ((S.RUNNING, S.STOPPED), S.STOPPING),
 }
 
 

@@ -18,6 +18,7 @@ from portal.cloudstack.commands import (  # noqa: F401
     tags,
     templates,
     tenancy,
+    vmrestore,
     vms,
     vmupdate,
     volumes,
