@@ -93,6 +93,9 @@ class VmSpec:
     cmdline: str = ""
     user_data: str = ""
     os_type: str = "linux"
+    # Per-instance values from management-side plugins (``libvirt.xml.rewrite`` hook) for
+    # the agent's domain XML rewriters; not interpreted by the agent itself.
+    metadata: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_name(self.name, "vm name")

@@ -64,4 +64,14 @@ def vm_spec(instance, volumes, nics) -> VmSpec:
         kernel=(boot or {}).get("kernel", ""),
         initrd=(boot or {}).get("initrd", ""),
         cmdline=(boot or {}).get("cmdline", ""),
+        metadata=rewriter_metadata(instance),
     )
+
+
+def rewriter_metadata(instance) -> dict[str, str]:
+    """Per-instance values plugins add through ``libvirt.xml.rewrite`` (a filter over a
+    dict) for the agent's domain XML rewriters."""
+    from marketplace import hooks
+
+    values = hooks.apply_filters("libvirt.xml.rewrite", {}, instance)
+    return {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else {}

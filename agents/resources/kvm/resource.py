@@ -88,6 +88,7 @@ class KvmResource(KvmFirewall, KvmSnapshots, Resource):
             emulator=self.options.get("emulator", ""),
             serial_log=os.path.join(log_dir, f"{cmd.vm.name}.serial.log") if log_dir else "",
             bridges=names,
+            rewriters=list(self.options.get("xml_rewriters", [])),
         )
 
     @staticmethod

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import base64
+import logging
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib import import_module
+from importlib.metadata import entry_points
 
 from agents.protocol.specs import DiskSpec, PoolSpec, VmSpec
 
+log = logging.getLogger(__name__)
 METADATA_NS = "https://cloudportal.dev/agent/1"
+REWRITER_GROUP = "cloudportal_agent.domain_xml"
 _BOOT_DEVS = {"hd": "hd", "cdrom": "cdrom", "network": "network"}
 
 
@@ -22,6 +28,7 @@ class DomainOptions:
     emulator: str = ""
     serial_log: str = ""
     bridges: list[str] = field(default_factory=list)
+    rewriters: list[str] = field(default_factory=list)  # "module:function" (xml_rewriters)
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -119,7 +126,38 @@ def domain_xml(spec: VmSpec, opts: DomainOptions) -> str:
     _sub(devices, "graphics", **graphics)
     _sub(devices, "memballoon", model="none")
     ET.register_namespace("cloudportal", METADATA_NS)
-    return ET.tostring(dom, encoding="unicode")
+    return rewrite(ET.tostring(dom, encoding="unicode"), spec, opts.rewriters)
+
+
+def rewriters(configured: list[str]) -> list[Callable[[str, dict], str]]:
+    """Domain XML rewriters: the ``cloudportal_agent.domain_xml`` entry points (by name),
+    then the configured ``"module:function"`` ones, in order."""
+    found = [ep.load for ep in sorted(entry_points(group=REWRITER_GROUP), key=lambda e: e.name)]
+    for ref in configured:
+        module, _, attr = ref.partition(":")
+        found.append(lambda module=module, attr=attr: getattr(import_module(module), attr))
+    loaded = []
+    for load in found:
+        try:
+            loaded.append(load())
+        except Exception:
+            log.exception("domain XML rewriter cannot be loaded")
+    return loaded
+
+
+def rewrite(xml: str, spec: VmSpec, configured: list[str] | None = None) -> str:
+    """Pass ``xml`` through every rewriter ``(xml_text, vm_spec_dict) -> xml_text``; one that
+    fails or returns something other than a ``<domain>`` document is skipped."""
+    for func in rewriters(list(configured or [])):
+        try:
+            result = func(xml, asdict(spec))
+            if ET.fromstring(result).tag != "domain":
+                raise ValueError("the rewritten document is not a <domain>")
+        except Exception:
+            log.exception("domain XML rewriter %r failed; XML kept", func)
+            continue
+        xml = result
+    return xml
 
 
 def pool_xml(spec: PoolSpec, target: str) -> str:

@@ -12,8 +12,8 @@ class FirecrackerConfig(PortalPluginConfig):
     license = "Apache-2.0"
     min_version = "0.1"
     max_version = "1.99"
-    default_settings = {"agent_kind": "simulator"}
-    extension_points = ["hypervisor.register", "deploy.planner"]
+    default_settings = {"agent_kind": "simulator", "cpu_mode": "host-model"}
+    extension_points = ["hypervisor.register", "deploy.planner", "libvirt.xml.rewrite"]
 
     def self_test(self):
         from agents.resources import KINDS

@@ -29,3 +29,13 @@ def hypervisors():
 @hooks.register("deploy.planner")
 def planner():
     return PackingPlanner
+
+
+@hooks.register("libvirt.xml.rewrite")
+def domain_metadata(values, instance):
+    """Ask the agent's ``cpu_mode``/``description`` rewriters for a host-model CPU and a
+    description naming the instance (agents/resources/kvm/rewriters.py)."""
+    from django.apps import apps
+
+    mode = apps.get_app_config("sample_hypervisor").get_settings().get("cpu_mode", "host-model")
+    return {**values, "cpu_mode": mode, "description": f"Instance {instance.uuid}"}
