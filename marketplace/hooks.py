@@ -31,9 +31,10 @@ HOOK_POINTS: dict[str, str] = {
     "deploy.planner": "() -> type[compute.planner.Planner]: a planner to register",
     "auth.authenticate": "(username, password, domain, request) -> user | False | None",
     "auth.2fa.check": "(user, code) -> bool | None",
-    "oobm.power": "(host, operation) -> str | None: power state after on/off/cycle/reset/status",
+    "oobm.power": "(host, action) -> str | None: power state after on/off/cycle/reset/status",
     "vm.state_transition": "(instance, old_state, new_state, event) -> None",
-    "libvirt.xml.rewrite": "(xml: str, instance) -> str: the rewritten domain XML",
+    "libvirt.xml.rewrite": "(metadata: dict, instance) -> dict: VmSpec.metadata for the "
+    "agent's domain XML rewriters",
     "ui.menu_items": "(request) -> list[dict(label, url, icon, permission)]",
     "ui.template_slot": "(slot: str, context) -> str: HTML for a named template slot",
     "api.client_commands": "() -> dict[str, callable]: extra /client/api commands",
