@@ -5,7 +5,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-from compute.choices import Hypervisor, OfferingState, StorageType
+from compute.choices import OfferingState, StorageType
 from portal.choices import ColoredChoices
 from portal.fields import EncryptedTextField
 from portal.models import PortalModel
@@ -63,8 +63,13 @@ class StoragePool(PortalModel):
     server = models.CharField(verbose_name="server", max_length=255, blank=True)
     path = models.CharField(verbose_name="path", max_length=1024)
     credentials = EncryptedTextField(verbose_name="credentials (JSON)", blank=True)
-    hypervisor = models.CharField(
-        verbose_name="hypervisor", max_length=16, choices=Hypervisor.choices, blank=True
+    hypervisor = models.CharField(verbose_name="hypervisor", max_length=16, blank=True)
+    provider = models.CharField(
+        verbose_name="provider",
+        max_length=64,
+        default="DefaultPrimary",
+        help_text="Primary storage driver: DefaultPrimary or one offered by an enabled plugin "
+        "(storage.primary_driver).",
     )
     capacity_bytes = models.BigIntegerField(verbose_name="capacity (bytes)", default=0)
     used_bytes = models.BigIntegerField(verbose_name="used on disk (bytes)", default=0)
@@ -195,9 +200,7 @@ class Template(PortalModel):
     display_text = models.CharField(verbose_name="display text", max_length=4096, blank=True)
     is_iso = models.BooleanField(verbose_name="ISO", default=False)
     format = models.CharField(verbose_name="format", max_length=8, choices=ImageFormat.choices)
-    hypervisor = models.CharField(
-        verbose_name="hypervisor", max_length=16, choices=Hypervisor.choices, blank=True
-    )
+    hypervisor = models.CharField(verbose_name="hypervisor", max_length=16, blank=True)
     os_type = models.ForeignKey(
         OSType, verbose_name="OS type", on_delete=models.PROTECT, related_name="templates"
     )
@@ -244,7 +247,9 @@ class Template(PortalModel):
     )
     install_path = models.CharField(verbose_name="path on image store", max_length=1024, blank=True)
     details = models.JSONField(
-        verbose_name="details", default=dict, blank=True,
+        verbose_name="details",
+        default=dict,
+        blank=True,
         help_text="Boot details for the hypervisor, e.g. kernel, initrd and cmdline paths on "
         "the hosts for direct kernel boot.",
     )

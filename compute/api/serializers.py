@@ -127,10 +127,11 @@ class ClusterSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
 
 
 class HostSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
-    hypervisor = serializers.ChoiceField(
-        choices=Host._meta.get_field("hypervisor").choices,
+    hypervisor = serializers.CharField(
+        max_length=16,
         required=False,
-        help_text="Defaults to the cluster's; a different one is refused.",
+        help_text="Defaults to the cluster's; a different one is refused. Built-in types "
+        "or those registered by enabled plugins (hypervisor.register).",
     )
     name = serializers.CharField(
         max_length=255, required=False, help_text="Defaults to the URL's host name."

@@ -7,7 +7,6 @@ from compute.choices import (
     AllocationState,
     HostStatus,
     HostType,
-    Hypervisor,
     NetworkType,
     ResourceState,
 )
@@ -96,9 +95,7 @@ class Cluster(PortalModel):
         Pod, verbose_name="pod", on_delete=models.PROTECT, related_name="clusters"
     )
     name = models.CharField(verbose_name="name", max_length=255)
-    hypervisor = models.CharField(
-        verbose_name="hypervisor", max_length=16, choices=Hypervisor.choices
-    )
+    hypervisor = models.CharField(verbose_name="hypervisor", max_length=16)
     cluster_type = models.CharField(
         verbose_name="cluster type", max_length=32, default="CloudManaged"
     )
@@ -143,9 +140,7 @@ class Host(PortalModel):
     host_type = models.CharField(
         verbose_name="type", max_length=32, choices=HostType.choices, default=HostType.ROUTING
     )
-    hypervisor = models.CharField(
-        verbose_name="hypervisor", max_length=16, choices=Hypervisor.choices
-    )
+    hypervisor = models.CharField(verbose_name="hypervisor", max_length=16)
     url = models.CharField(verbose_name="agent URL", max_length=255)
     private_ip = models.GenericIPAddressField(verbose_name="private IP", null=True, blank=True)
     status = models.CharField(

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from compute.choices import Hypervisor, InstanceState, OfferingState, StorageType
+from compute.choices import InstanceState, OfferingState, StorageType
 from portal.fields import EncryptedTextField
 from portal.models import PortalModel
 
@@ -137,9 +137,7 @@ class Instance(PortalModel):
         on_delete=models.PROTECT,
         related_name="instances",
     )
-    hypervisor = models.CharField(
-        verbose_name="hypervisor", max_length=16, choices=Hypervisor.choices, blank=True
-    )
+    hypervisor = models.CharField(verbose_name="hypervisor", max_length=16, blank=True)
     state = models.CharField(
         verbose_name="state",
         max_length=16,

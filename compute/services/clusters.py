@@ -6,15 +6,14 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
-from compute.choices import Hypervisor
+from compute.hypervisors import validate_hypervisor
 from compute.models import Cluster
 from compute.services._common import check_immutable, check_unique
 from portal.services.base import apply_changes, delete_with_event, save_validated
 
 
 def _validate_cluster(cluster: Cluster) -> None:
-    if cluster.hypervisor not in Hypervisor.values:
-        raise ValidationError({"hypervisor": f"'{cluster.hypervisor}' is not a hypervisor."})
+    validate_hypervisor(cluster.hypervisor)
     for field in ("cpu_overcommit_ratio", "memory_overcommit_ratio"):
         value = getattr(cluster, field)
         if value is None or Decimal(str(value)) < 1:

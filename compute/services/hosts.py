@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from compute.choices import HostStatus, InstanceState, ResourceState
+from compute.hypervisors import validate_hypervisor
 from compute.models import Host, Instance
 from compute.services._common import check_immutable, check_tag_list, check_unique
 from portal.services.audit import record_event
@@ -61,6 +62,7 @@ def create_host(*, acting_user, client_ip: str | None = None, **fields) -> Host:
     cluster = fields["cluster"]
     fields["url"] = _check_url(fields.get("url", ""))
     hypervisor = fields.pop("hypervisor", None) or cluster.hypervisor
+    validate_hypervisor(hypervisor)
     if hypervisor != cluster.hypervisor:
         raise ValidationError(
             {"hypervisor": f"The cluster's hypervisor is {cluster.hypervisor}, not {hypervisor}."}

@@ -38,6 +38,7 @@ class StoragePoolSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
             "server",
             "path",
             "hypervisor",
+            "provider",
             "capacity_bytes",
             "used_bytes",
             "allocated_bytes",
@@ -60,6 +61,7 @@ class StoragePoolSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
             "scope",
             "storage_url",
             "hypervisor",
+            "provider",
         ]
         validators = []
 

@@ -8,10 +8,12 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from compute.hypervisors import validate_hypervisor
 from compute.services._common import check_immutable, check_tag_list, check_unique
 from portal.services.audit import record_event
 from portal.services.base import apply_changes, delete_with_event, save_validated
 from storage.choices import PoolProtocol, PoolScope, PoolState
+from storage.drivers import validate_with_driver
 from storage.models import StoragePool
 from storage.services.urls import parse_storage_url
 
@@ -84,6 +86,8 @@ def create_storage_pool(*, acting_user, client_ip: str | None = None, **fields) 
         fields["hypervisor"] = owner.hypervisor
     elif not hypervisor:
         raise ValidationError({"hypervisor": "A zone-wide pool needs a hypervisor."})
+    else:
+        validate_hypervisor(hypervisor)
     if protocol == PoolProtocol.SMB and not parsed.credentials.get("username"):
         raise ValidationError({"url": "An SMB pool needs ?user=...&password=... in its URL."})
     pool = StoragePool(
@@ -95,6 +99,7 @@ def create_storage_pool(*, acting_user, client_ip: str | None = None, **fields) 
         **fields,
     )
     _validate_pool(pool)
+    validate_with_driver(pool)
     return save_validated(
         pool, event_type="STORAGE.POOL.CREATE", acting_user=acting_user, client_ip=client_ip
     )
@@ -121,7 +126,9 @@ def update_storage_pool(
     pool: StoragePool, *, acting_user, client_ip: str | None = None, **changes
 ) -> StoragePool:
     """Rename a pool or change its tags, capacity or overprovisioning factor."""
-    check_immutable(pool, changes, ("zone", "pod", "cluster", "host", "scope", "url", "hypervisor"))
+    check_immutable(
+        pool, changes, ("zone", "pod", "cluster", "host", "scope", "url", "hypervisor", "provider")
+    )
     pool = apply_changes(pool, changes)
     _validate_pool(pool)
     return save_validated(

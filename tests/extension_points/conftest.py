@@ -17,6 +17,7 @@ PROJECTS = {
     "auth_plugin": ("sample_auth", "sample_auth.apps.StaticAuthConfig"),
     "hypervisor_plugin": ("sample_hypervisor", "sample_hypervisor.apps.FirecrackerConfig"),
     "lb_plugin": ("sample_lb", "sample_lb.apps.HaproxyConfig"),
+    "storage_plugin": ("sample_storage", "sample_storage.apps.SampleBlockConfig"),
     "ui_plugin": ("sample_ui", "sample_ui.apps.StatusPageConfig"),
 }
 

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SAMPLE_IDS = {
     "hypervisor_plugin": "org.example.firecracker",
     "lb_plugin": "org.example.haproxy-lb",
+    "storage_plugin": "org.example.sample-block",
     "ui_plugin": "org.example.status-page",
 }
 

@@ -1,0 +1,1 @@
+"""Sample primary storage plugin: a provider for shared (cluster or zone-wide) pools."""
