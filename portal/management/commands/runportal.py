@@ -96,9 +96,13 @@ class Stopped(Exception):
 
 
 class Supervisor:
+    #: Processes that load Django apps: restarted when the marketplace's plugin set changes.
+    RELOADABLE = ("web", "celery worker", "celery beat")
+
     def __init__(self, out):
         self.out = out
         self.procs: list[tuple[str, subprocess.Popen]] = []
+        self.commands: dict[str, tuple[list[str], dict[str, str]]] = {}
         self.stop_signal: int | None = None
         self.forced = False
 
@@ -117,6 +121,7 @@ class Supervisor:
             preexec_fn=_die_with_parent(os.getpid()),
         )
         self.procs.append((name, proc))
+        self.commands[name] = (cmd, env)
         self.out(f"started {name} (pid {proc.pid})")
 
     def check(self) -> None:
@@ -135,24 +140,55 @@ class Supervisor:
             time.sleep(0.2)
 
     def run_forever(self) -> None:
+        generation = plugin_generation()
         while True:
             self.check()
             time.sleep(0.5)
+            current = plugin_generation()
+            if current != generation:
+                self.out(f"plugin set changed (generation {generation} -> {current}): reloading")
+                for name in self.RELOADABLE:
+                    self.restart(name)
+                generation = current
+
+    def restart(self, name: str) -> None:
+        """Gracefully stop one supervised process and start it again with its command."""
+        for index, (proc_name, proc) in enumerate(self.procs):
+            if proc_name != name:
+                continue
+            self._stop(name, proc)
+            del self.procs[index]
+            self.start(name, *self.commands[name])
+            return
 
     def stop_all(self) -> None:
         """SIGTERM each process (newest first), then SIGKILL whatever is left of its group."""
         for name, proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.terminate()
-                deadline = time.monotonic() + STOP_TIMEOUT
-                while proc.poll() is None and time.monotonic() < deadline and not self.forced:
-                    time.sleep(0.1)
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)  # pool children, gunicorn workers...
-            except (ProcessLookupError, PermissionError):
-                pass
-            proc.wait()
-            self.out(f"stopped {name}")
+            self._stop(name, proc)
+
+    def _stop(self, name: str, proc: subprocess.Popen) -> None:
+        if proc.poll() is None:
+            proc.terminate()
+            deadline = time.monotonic() + STOP_TIMEOUT
+            while proc.poll() is None and time.monotonic() < deadline and not self.forced:
+                time.sleep(0.1)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # pool children, gunicorn workers...
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+        self.out(f"stopped {name}")
+
+
+def plugin_generation() -> int:
+    """The marketplace's plugin-set generation (bumped by every install/enable change that
+    needs a reload); 0 when the marketplace is not available."""
+    try:
+        from marketplace.reload import current_generation
+
+        return current_generation()
+    except Exception:  # a broken plugins directory must not stop the supervisor
+        return 0
 
 
 class Command(BaseCommand):
