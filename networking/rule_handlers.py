@@ -17,6 +17,7 @@ from agents.protocol import commands as c
 from compute import agent
 from compute.lifecycle import specs
 from compute.models import Host, Instance
+from marketplace import hooks
 from networking.choices import GuestIpType
 from networking.models import Network
 from networking.models_rules import (
@@ -117,6 +118,27 @@ def network_command(network: Network) -> tuple[c.ApplyNetworkRulesCommand, dict]
     return cmd, covered
 
 
+def plugin_elements(network: Network) -> dict[str, type]:
+    """The plugin network elements (``network.element``: ``{provider: element class}``)
+    named as providers of the services of ``network``'s offering, e.g.
+    ``{"Lb": ["HAProxy"]}``. Each one's ``apply(network, rules)`` gets the network's
+    complete rule set (the ``ApplyNetworkRulesCommand`` the hosts get) on every push;
+    raising fails the job like a refusing agent. Services without a plugin provider
+    stay with the built-in element (the agents)."""
+    offered: dict[str, type] = {}
+    for answer in hooks.call_hooks("network.element"):
+        if isinstance(answer, dict):
+            for name, element in answer.items():
+                offered.setdefault(name, element)
+    wanted: dict[str, type] = {}
+    for providers in (network.network_offering.services or {}).values():
+        names = [providers] if isinstance(providers, str) else providers or []
+        for name in names:
+            if name in offered:
+                wanted.setdefault(name, offered[name])
+    return wanted
+
+
 def apply_network(network: Network, report=None, clear_host_ids=()) -> dict:
     """Push ``network``'s rules to its hosts and settle the rule states.
 
@@ -133,10 +155,16 @@ def apply_network(network: Network, report=None, clear_host_ids=()) -> dict:
     cmd, covered = network_command(network)
     hosts = network_hosts(network)
     try:
+        elements = plugin_elements(network)
         for i, host in enumerate(hosts):
             if report is not None:
                 report(10 + 80 * i // max(1, len(hosts)), f"Applying rules on {host.name}")
             agent.send(host, cmd)
+        for provider, element in elements.items():
+            try:
+                element().apply(network, cmd)
+            except Exception as exc:
+                raise JobError(f"network element {provider} failed: {exc}") from exc
     except JobError:
         with transaction.atomic():
             for model, pks in covered.items():
@@ -159,6 +187,8 @@ def apply_network(network: Network, report=None, clear_host_ids=()) -> dict:
         except JobError as exc:
             log.warning("could not clear the rules of %s on %s: %s", network.pk, host.name, exc)
     result = {"network": str(network.uuid), "hosts": [h.name for h in hosts]}
+    if elements:
+        result["elements"] = sorted(elements)
     if cleared:
         result["cleared"] = cleared
     return result
