@@ -13,7 +13,12 @@ class FirecrackerConfig(PortalPluginConfig):
     min_version = "0.1"
     max_version = "1.99"
     default_settings = {"agent_kind": "simulator", "cpu_mode": "host-model"}
-    extension_points = ["hypervisor.register", "deploy.planner", "libvirt.xml.rewrite"]
+    extension_points = [
+        "hypervisor.register",
+        "deploy.planner",
+        "libvirt.xml.rewrite",
+        "vm.state_transition",
+    ]
 
     def self_test(self):
         from agents.resources import KINDS

@@ -1,5 +1,9 @@
+import logging
+
 from compute.planner import Planner
 from marketplace import hooks
+
+log = logging.getLogger("sample_hypervisor.transitions")
 
 
 class FirecrackerDriver:
@@ -39,3 +43,16 @@ def domain_metadata(values, instance):
 
     mode = apps.get_app_config("sample_hypervisor").get_settings().get("cpu_mode", "host-model")
     return {**values, "cpu_mode": mode, "description": f"Instance {instance.uuid}"}
+
+
+@hooks.register("vm.state_transition")
+def log_transition(instance, old_state, new_state, event):
+    """Log every instance state change (after commit), as a driver's audit trail would."""
+    log.info(
+        "instance %s: %s -> %s (%s)",
+        instance.uuid,
+        old_state,
+        new_state,
+        event,
+        extra={"instance_id": instance.pk, "old_state": old_state, "new_state": new_state},
+    )
