@@ -13,4 +13,9 @@ class StatusPageConfig(PortalPluginConfig):
     min_version = "0.1"
     max_version = "1.99"
     default_settings = {"banner": "All systems operational"}
-    extension_points = ["ui.menu_items", "ui.template_slot", "api.client_commands"]
+    extension_points = [
+        "ui.menu_items",
+        "ui.template_slot",
+        "api.client_commands",
+        "celery.periodic",
+    ]

@@ -35,3 +35,10 @@ def get_status_page(ctx):
 @hooks.register("api.client_commands")
 def client_commands():
     return {"getStatusPage": get_status_page}
+
+
+@hooks.register("celery.periodic")
+def periodic():
+    from sample_ui import tasks  # noqa: F401  (registers the task with Celery)
+
+    return {"status-refresh": {"task": "sample_ui.refresh_status", "schedule": 60.0}}
