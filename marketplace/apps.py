@@ -11,7 +11,7 @@ class MarketplaceConfig(AppConfig):
     def ready(self) -> None:
         from celery.signals import task_prerun
 
-        from marketplace import tasks  # noqa: F401  (registers the job handlers)
+        from marketplace import script_hooks, tasks  # noqa: F401  (job handlers, script hooks)
 
         task_prerun.connect(_worker_heartbeat, weak=False, dispatch_uid="marketplace-heartbeat")
         checks.register(check_plugins, "plugins")
