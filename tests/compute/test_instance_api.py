@@ -60,7 +60,7 @@ class TestInstanceFilters:
         running = InstanceFactory(
             account=tenant.account, state="Running", host=host, zone=host.zone, name="web-1"
         )
-        stopped = InstanceFactory(account=tenant.account, state="Stopped", name="db-1")
+        stopped = InstanceFactory(account=tenant.account, state="Stopped", name="database-1")
         add_nic(running, "10.1.1.77")
         client = api_client(tenant)
         assert self.ids(client, state="Running") == {running.pk}
@@ -69,7 +69,7 @@ class TestInstanceFilters:
         assert self.ids(client, q="10.1.1.77") == {running.pk}
         mac = running.nics.get().mac_address
         assert self.ids(client, q=mac.upper()) == {running.pk}
-        assert self.ids(client, q="db-") == {stopped.pk}
+        assert self.ids(client, q="database-") == {stopped.pk}  # not hex: never inside a UUID
         assert self.ids(client, q=str(stopped.uuid)) == {stopped.pk}
         assert self.ids(client, account=tenant.account_id) == {running.pk, stopped.pk}
 
