@@ -142,7 +142,10 @@ def _plugin_planner(name: str) -> type[Planner] | None:
     """Extension point ``deploy.planner``: enabled plugins offer planner classes."""
     from marketplace import hooks
 
-    return next((cls for cls in hooks.call_hooks("deploy.planner") if cls.name == name), None)
+    offered = hooks.call_hooks("deploy.planner")
+    return next(
+        (c for c in offered if isinstance(c, type) and getattr(c, "name", None) == name), None
+    )
 
 
 def pools_for(host: Host, request: PlacementRequest) -> list[StoragePool]:
