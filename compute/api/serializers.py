@@ -341,11 +341,3 @@ class HostPowerActionSerializer(serializers.Serializer):
     """``POST /api/compute/hosts/{id}/power/``: an out-of-band power action."""
 
     action = serializers.ChoiceField(choices=["on", "off", "cycle", "reset", "status"])
-
-
-class HostPowerStateSerializer(serializers.Serializer):
-    """A host's out-of-band management state after a power action."""
-
-    driver = serializers.CharField(read_only=True)
-    enabled = serializers.BooleanField(read_only=True)
-    power_state = serializers.CharField(read_only=True)

@@ -1,4 +1,5 @@
 from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -7,7 +8,6 @@ from compute.api.base import ServiceModelViewSet, verb_schema
 from compute.api.serializers import (
     ClusterSerializer,
     HostPowerActionSerializer,
-    HostPowerStateSerializer,
     HostSerializer,
     PodSerializer,
     ServiceOfferingSerializer,
@@ -23,7 +23,8 @@ from compute.filtersets import (
     ZoneFilterSet,
 )
 from compute.models import Cluster, Host, Pod, ServiceOffering, SSHKeyPair, Zone
-from compute.services.oobm import host_power_action
+from compute.services.oobm import request_power_action
+from portal.api.serializers import JobSerializer
 from portal.api.viewsets import IsAdminOrReadOnly
 
 
@@ -96,20 +97,21 @@ class HostViewSet(ServiceModelViewSet):
 
     @extend_schema(
         request=HostPowerActionSerializer,
-        responses={200: HostPowerStateSerializer},
-        summary="Out-of-band power action (on, off, cycle, reset, status) through the driver",
+        responses={202: JobSerializer},
+        summary="Out-of-band power action (on, off, cycle, reset, status): 202 with the job",
     )
     @action(detail=True, methods=["post"])
     def power(self, request, pk=None):
         body = HostPowerActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        oobm = host_power_action(
+        job = request_power_action(
             self.get_object(),
             body.validated_data["action"],
             acting_user=request.user,
             client_ip=getattr(request, "client_ip", None),
         )
-        return Response(HostPowerStateSerializer(oobm).data)
+        data = JobSerializer(job, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
 
 
 class ServiceOfferingViewSet(ServiceModelViewSet):

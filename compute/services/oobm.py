@@ -14,6 +14,7 @@ from django.db import transaction
 from compute.models import Host, OutOfBandManagement
 from marketplace import hooks
 from portal.services.audit import record_event
+from portal.services.jobs import JobError, job_handler
 
 ACTIONS = ("on", "off", "cycle", "reset", "status")
 POWER_STATES = ("On", "Off", "Unknown")
@@ -95,6 +96,43 @@ def host_power_action(
             description=f"Power {action} of host {host}: {state}",
         )
     return oobm
+
+
+def request_power_action(host: Host, action: str, *, acting_user, client_ip: str | None = None):
+    """Check the request and enqueue ``host.oobm.power``: the driver (which may talk to a BMC
+    over the network) runs in a worker, never in the request. Returns the job."""
+    from portal.services.jobs import create_job
+
+    action = (action or "").lower()
+    if action not in ACTIONS:
+        raise ValidationError({"action": f"Choose one of: {', '.join(ACTIONS)}."})
+    oobm = OutOfBandManagement.objects.filter(host=host).first()
+    if oobm is None or not oobm.enabled:
+        raise ValidationError({"host": "Out-of-band management is not enabled for this host."})
+    with transaction.atomic():
+        return create_job(
+            "host.oobm.power",
+            acting_user=acting_user,
+            resource=oobm,
+            params={"action": action, "host_id": host.pk, "client_ip": client_ip},
+        )
+
+
+@job_handler("host.oobm.power")
+def power_action_job(job, report) -> dict:
+    """Run the power action through the driver and record the state it reports."""
+    host = Host.objects.get(pk=job.params["host_id"])
+    report(30, f"Power {job.params['action']} of host {host.name}")
+    try:
+        oobm = host_power_action(
+            host,
+            job.params["action"],
+            acting_user=job.user,
+            client_ip=job.params.get("client_ip"),
+        )
+    except ValidationError as exc:
+        raise JobError("; ".join(exc.messages), code=530) from exc
+    return {"host": str(host.uuid), "action": job.params["action"], "power_state": oobm.power_state}
 
 
 # -- the in-tree driver ------------------------------------------------------------------

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from compute.models import OutOfBandManagement
 from compute.services.oobm import configure_oobm, host_power_action, set_oobm_enabled
 from marketplace import hooks
-from portal.models import Event
+from portal.models import AsyncJob, Event
 from tests.cloudstack.conftest import CloudStackClient, make_key
 from tests.factories import HostFactory
 
@@ -77,17 +77,30 @@ def test_password_is_encrypted_at_rest(managed):
     assert OutOfBandManagement.objects.get(host=managed).password == "bmc-secret"
 
 
-def test_drf_power_verb(managed, api_client, root_admin, tenant):
+def test_drf_power_verb_runs_as_a_job(managed, api_client, root_admin, tenant, monkeypatch):
+    from portal.models import AsyncJob
+    from portal.services import jobs
+    from portal.tasks import run_job
+
+    monkeypatch.setattr(jobs, "enqueue", lambda job: None)  # run it by hand below
     url = f"/api/compute/hosts/{managed.pk}/power/"
     response = api_client(root_admin).post(url, {"action": "off"}, format="json")
-    assert response.status_code == 200, response.content
-    assert response.json() == {"driver": "simulator", "enabled": True, "power_state": "Off"}
+    assert response.status_code == 202, response.content
+    # Nothing happened in the request: the driver runs in the worker.
+    assert OutOfBandManagement.objects.get(host=managed).power_state != "Off"
+    run_job(response.json()["job_id"])
+    job = AsyncJob.objects.get(pk=response.json()["job_id"])
+    assert job.status == "succeeded" and job.result["power_state"] == "Off"
+    assert OutOfBandManagement.objects.get(host=managed).power_state == "Off"
     bad = api_client(root_admin).post(url, {"action": "explode"}, format="json")
     assert bad.status_code == 400 and "action" in bad.json()
     assert api_client(tenant).post(url, {"action": "on"}, format="json").status_code == 403
 
 
-def test_cloudstack_commands(host, client, root_admin, tenant):
+def test_cloudstack_commands(host, client, root_admin, tenant, monkeypatch):
+    from portal.services import jobs
+
+    monkeypatch.setattr(jobs, "enqueue", lambda job: None)  # jobs are run by hand below
     cs = CloudStackClient(client, make_key(root_admin))
     answer = cs(
         "configureOutOfBandManagement",
@@ -103,8 +116,12 @@ def test_cloudstack_commands(host, client, root_admin, tenant):
         "enabled"
     ]
     answer = cs("issueOutOfBandManagementPowerAction", hostid=host.uuid, action="OFF")
-    assert answer["outofbandmanagement"]["powerstate"] == "Off"
-    assert answer["outofbandmanagement"]["action"] == "OFF"
+    from portal.tasks import run_job
+
+    run_job(AsyncJob.objects.get(uuid=answer["jobid"]).pk)  # async, as in CloudStack
+    result = cs("queryAsyncJobResult", jobid=answer["jobid"])
+    assert result["jobstatus"] == 1
+    assert result["jobresult"]["outofbandmanagement"]["powerstate"] == "Off"
     user_cs = CloudStackClient(client, make_key(tenant))
     response = user_cs.raw("issueOutOfBandManagementPowerAction", hostid=host.uuid, action="ON")
     assert response.status_code in (431, 432)

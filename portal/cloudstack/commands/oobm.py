@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from compute.models import Host
+from compute.models import Host, OutOfBandManagement
 from compute.services import oobm as services
+from portal.cloudstack.asyncjobs import CMD_NAMES, answer, register_result
 from portal.cloudstack.registry import command
 
 from ._common import Param, shape, uid
@@ -98,11 +99,21 @@ def disable(ctx):
     "through its out-of-band management driver",
     params=[HOST_ID, Param("action", required=True), Param("timeout", "long")],
     shape=OOBM,
+    isasync=True,
 )
 def power(ctx):
-    action = ctx.str("action").lower()
-    oobm = services.host_power_action(
-        _host(ctx), action, acting_user=ctx.user, client_ip=ctx.client_ip
+    job = services.request_power_action(
+        _host(ctx), ctx.str("action"), acting_user=ctx.user, client_ip=ctx.client_ip
     )
-    oobm.last_action = action.upper()
-    return _answer(oobm, ctx)
+    return answer(job)
+
+
+register_result(
+    "OutOfBandManagement",
+    lambda: OutOfBandManagement.objects.select_related("host"),
+    OOBM,
+    "Host",
+)
+CMD_NAMES["host.oobm.power"] = (
+    "org.apache.cloudstack.api.command.admin.outofbandmanagement.IssueOutOfBandManagementPowerActionCmd"
+)
