@@ -17,6 +17,7 @@ from networking.models import Network
 from networking.models_rules import SecurityGroup
 from portal.api.serializers import BriefRelatedField, JobSerializer
 from portal.api.serializers_core import AsyncJobSerializer
+from portal.api.viewsets import ServiceViewMixin
 from portal.models import Account, AsyncJob
 from portal.querysets import is_root_admin
 from storage.models import DiskOffering, Template, Volume
@@ -97,7 +98,7 @@ class RestoreSerializer(serializers.Serializer):
     )
 
 
-class InstanceViewSet(viewsets.ReadOnlyModelViewSet):
+class InstanceViewSet(ServiceViewMixin, viewsets.ReadOnlyModelViewSet):
     """Instances of the accounts the user may see; writes are lifecycle operations."""
 
     queryset = instances_for_listing(
@@ -116,25 +117,6 @@ class InstanceViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = InstanceFilterSet
     ordering_fields = ["id", "name", "created", "state"]
 
-    def get_queryset(self):
-        action_kind = "view" if self.request.method == "GET" else "change"
-        return super().get_queryset().restrict(self.request.user, action_kind)
-
-    def _actor(self) -> dict:
-        return {
-            "acting_user": self.request.user,
-            "client_ip": getattr(self.request, "client_ip", None),
-        }
-
-    def _job(self, job, **extra) -> Response:
-        data = {**JobSerializer(job, context=self.get_serializer_context()).data, **extra}
-        return Response(data, status=status.HTTP_202_ACCEPTED)
-
-    def _input(self, serializer_class):
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
     @extend_schema(
         request=DeploySerializer, responses={202: DeployResultSerializer, 201: InstanceSerializer}
     )
@@ -147,7 +129,7 @@ class InstanceViewSet(viewsets.ReadOnlyModelViewSet):
         instance, job = lifecycle.deploy_instance(**self._actor(), account=account, **data)
         if job is None:
             return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
-        return self._job(job, instance=instance.pk)
+        return self.job_response(job, instance=instance.pk)
 
     @extend_schema(request=StartSerializer, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
@@ -156,26 +138,28 @@ class InstanceViewSet(viewsets.ReadOnlyModelViewSet):
         host = data.get("host")
         if host is not None and not is_root_admin(request.user):
             raise serializers.ValidationError({"host": "Only root admins choose the host."})
-        return self._job(lifecycle.start_instance(self.get_object(), host=host, **self._actor()))
+        return self.job_response(
+            lifecycle.start_instance(self.get_object(), host=host, **self._actor())
+        )
 
     @extend_schema(request=StopSerializer, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
     def stop(self, request, pk=None):
         data = self._input(StopSerializer)
-        return self._job(
+        return self.job_response(
             lifecycle.stop_instance(self.get_object(), forced=data["forced"], **self._actor())
         )
 
     @extend_schema(request=None, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
     def reboot(self, request, pk=None):
-        return self._job(lifecycle.reboot_instance(self.get_object(), **self._actor()))
+        return self.job_response(lifecycle.reboot_instance(self.get_object(), **self._actor()))
 
     @extend_schema(request=DestroySerializer, responses={202: JobSerializer})
     @action(detail=True, methods=["post"], url_path="destroy")
     def destroy_instance(self, request, pk=None):
         data = self._input(DestroySerializer)
-        return self._job(
+        return self.job_response(
             lifecycle.destroy_instance(
                 self.get_object(),
                 expunge=data["expunge"],
@@ -187,7 +171,7 @@ class InstanceViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
     def expunge(self, request, pk=None):
-        return self._job(lifecycle.expunge_instance(self.get_object(), **self._actor()))
+        return self.job_response(lifecycle.expunge_instance(self.get_object(), **self._actor()))
 
     @extend_schema(request=None, responses={200: InstanceSerializer})
     @action(detail=True, methods=["post"])
@@ -203,7 +187,7 @@ class InstanceViewSet(viewsets.ReadOnlyModelViewSet):
                 {"detail": "Only root admins migrate instances."}, status=status.HTTP_403_FORBIDDEN
             )
         data = self._input(MigrateSerializer)
-        return self._job(
+        return self.job_response(
             lifecycle.migrate_instance(self.get_object(), host=data["host"], **self._actor())
         )
 
@@ -221,7 +205,7 @@ class InstanceViewSet(viewsets.ReadOnlyModelViewSet):
         from compute.lifecycle.restore import restore_instance
 
         data = self._input(RestoreSerializer)
-        return self._job(
+        return self.job_response(
             restore_instance(self.get_object(), template=data.get("template"), **self._actor())
         )
 

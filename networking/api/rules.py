@@ -14,7 +14,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -35,6 +35,7 @@ from networking.models_rules import (
 from networking.services import rules as svc
 from networking.services import security_groups as sg
 from portal.api.serializers import BriefRelatedField, JobSerializer, PortalModelSerializer
+from portal.api.viewsets import ServiceViewMixin
 from portal.models import Account
 
 # Serializers --------------------------------------------------------------------------------
@@ -319,29 +320,8 @@ class SecurityGroupFilterSet(PortalFilterSet):
 # Views --------------------------------------------------------------------------------------
 
 
-class _RestrictedMixin:
-    def get_queryset(self):
-        action_name = "view" if self.request.method in permissions.SAFE_METHODS else "change"
-        return super().get_queryset().restrict(self.request.user, action_name)
-
-    def _actor(self) -> dict:
-        return {
-            "acting_user": self.request.user,
-            "client_ip": getattr(self.request, "client_ip", None),
-        }
-
-    def _input(self, serializer_class) -> dict:
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def _accepted(self, job, **extra) -> Response:
-        data = {**JobSerializer(job, context=self.get_serializer_context()).data, **extra}
-        return Response(data, status=status.HTTP_202_ACCEPTED)
-
-
 class _RuleViewSet(
-    _RestrictedMixin,
+    ServiceViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -360,13 +340,13 @@ class _RuleViewSet(
     def create(self, request, *args, **kwargs):
         rule, job = self.create_rule(self._input(self.input_serializer_class))
         rule = type(self).queryset.get(pk=rule.pk)
-        return self._accepted(job, rule=self.get_serializer(rule).data)
+        return self.job_response(job, rule=self.get_serializer(rule).data)
 
     def destroy(self, request, *args, **kwargs):
         rule = self.get_object()
         if rule.state == RuleState.REVOKE:
             raise ValidationError("The rule is being removed already.")
-        return self._accepted(self.delete_rule(rule))
+        return self.job_response(self.delete_rule(rule))
 
 
 DELETE_SCHEMA = extend_schema(request=None, responses={202: JobSerializer})
@@ -485,7 +465,7 @@ class IPAddressViewSet(views.IPAddressViewSet):
 
 
 class SecurityGroupViewSet(
-    _RestrictedMixin,
+    ServiceViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -523,7 +503,7 @@ class SecurityGroupViewSet(
         rules = SecurityGroupRuleSerializer(
             created, many=True, context=self.get_serializer_context()
         ).data
-        return self._accepted(job, rules=rules)
+        return self.job_response(job, rules=rules)
 
     @extend_schema(
         request=AuthorizeSerializer,

@@ -42,23 +42,13 @@ from networking.models import (
     TrafficType,
 )
 from networking.services.ipam import ancestor_paths
-from portal.api.viewsets import IsAdminOrReadOnly, PortalModelViewSet
+from portal.api.viewsets import IsAdminOrReadOnly, PortalModelViewSet, ServiceViewMixin
 from portal.models import Account
 from portal.querysets import is_root_admin
 
 
-class RestrictedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+class RestrictedReadOnlyViewSet(ServiceViewMixin, viewsets.ReadOnlyModelViewSet):
     """List/retrieve through ``restrict()``; verbs (POST actions) restrict for "change"."""
-
-    def get_queryset(self):
-        action_name = "view" if self.request.method in permissions.SAFE_METHODS else "change"
-        return super().get_queryset().restrict(self.request.user, action_name)
-
-    def _actor(self) -> dict:
-        return {
-            "acting_user": self.request.user,
-            "client_ip": getattr(self.request, "client_ip", None),
-        }
 
 
 class PhysicalNetworkViewSet(PortalModelViewSet):

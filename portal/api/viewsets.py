@@ -23,10 +23,10 @@ class IsAdminOrReadOnly(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or is_root_admin(request.user)
 
 
-class PortalModelViewSet(viewsets.ModelViewSet):
-    create_service = None
-    update_service = None
-    delete_service = None
+class ServiceViewMixin:
+    """For every viewset whose writes call services: the queryset is restricted to what the
+    user may see (or change, for unsafe methods), services get the actor, verbs validate
+    their input with a serializer, and lifecycle verbs answer 202 with the job."""
 
     def get_queryset(self):
         action = "view" if self.request.method in permissions.SAFE_METHODS else "change"
@@ -37,6 +37,22 @@ class PortalModelViewSet(viewsets.ModelViewSet):
             "acting_user": self.request.user,
             "client_ip": getattr(self.request, "client_ip", None),
         }
+
+    def _input(self, serializer_class) -> dict:
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def job_response(self, job, **extra) -> Response:
+        """Answer a lifecycle verb: 202 Accepted with the job to poll (plus ``extra``)."""
+        data = {**JobSerializer(job, context=self.get_serializer_context()).data, **extra}
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+
+class PortalModelViewSet(ServiceViewMixin, viewsets.ModelViewSet):
+    create_service = None
+    update_service = None
+    delete_service = None
 
     def perform_create(self, serializer):
         serializer.instance = type(self).create_service(
@@ -50,8 +66,3 @@ class PortalModelViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         type(self).delete_service(instance, **self._actor())
-
-    def job_response(self, job) -> Response:
-        """Answer a lifecycle verb: 202 Accepted with the job to poll."""
-        data = JobSerializer(job, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_202_ACCEPTED)

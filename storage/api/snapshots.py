@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from compute.api.serializers import enum_field
 from compute.filtersets import PortalFilterSet
 from portal.api.serializers import BriefRelatedField, JobSerializer, PortalModelSerializer
+from portal.api.viewsets import ServiceViewMixin
 from storage.models import Snapshot, SnapshotState, Volume
 from storage.services import snapshots
 
@@ -71,7 +72,10 @@ class SnapshotJobSerializer(JobSerializer):
 
 
 class SnapshotViewSet(
-    mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+    ServiceViewMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """Volume snapshots of the accounts the user may see. Create, delete and ``revert``
     answer 202 with the job doing the work on the hypervisor."""
@@ -82,21 +86,10 @@ class SnapshotViewSet(
     ordering_fields = ["id", "name", "created", "state", "size"]
 
     def get_queryset(self):
-        action_kind = "view" if self.request.method == "GET" else "change"
-        queryset = super().get_queryset().restrict(self.request.user, action_kind)
+        queryset = super().get_queryset()  # restricted by ServiceViewMixin
         if self.request.method != "GET":
             queryset = queryset.filter(removed__isnull=True)
         return queryset
-
-    def _actor(self) -> dict:
-        return {
-            "acting_user": self.request.user,
-            "client_ip": getattr(self.request, "client_ip", None),
-        }
-
-    def _job(self, job) -> Response:
-        data = JobSerializer(job, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=SnapshotCreateSerializer, responses={202: SnapshotJobSerializer})
     def create(self, request, *args, **kwargs):
@@ -118,10 +111,10 @@ class SnapshotViewSet(
     @extend_schema(responses={202: JobSerializer})
     def destroy(self, request, *args, **kwargs):
         """Delete the snapshot from primary storage (202 with the job)."""
-        return self._job(snapshots.delete_snapshot(self.get_object(), **self._actor()))
+        return self.job_response(snapshots.delete_snapshot(self.get_object(), **self._actor()))
 
     @extend_schema(request=None, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
     def revert(self, request, pk=None):
         """Revert the volume to this snapshot; its instance must be Stopped."""
-        return self._job(snapshots.revert_snapshot(self.get_object(), **self._actor()))
+        return self.job_response(snapshots.revert_snapshot(self.get_object(), **self._actor()))

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from compute.api.base import ServiceModelViewSet, verb_schema
 from compute.models import Instance
 from portal.api.serializers import JobSerializer
-from portal.api.viewsets import IsAdminOrReadOnly
+from portal.api.viewsets import IsAdminOrReadOnly, ServiceViewMixin
 from portal.models import Account
 from storage import services
 from storage.api.serializers import (
@@ -113,6 +113,7 @@ class TemplateViewSet(ServiceModelViewSet):
 
 
 class VolumeViewSet(
+    ServiceViewMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
@@ -131,26 +132,10 @@ class VolumeViewSet(
     ordering_fields = ["id", "name", "created", "state", "size"]
 
     def get_queryset(self):
-        action_kind = "view" if self.request.method == "GET" else "change"
-        queryset = super().get_queryset().restrict(self.request.user, action_kind)
+        queryset = super().get_queryset()  # restricted by ServiceViewMixin
         if self.request.method != "GET":
             queryset = queryset.filter(removed__isnull=True)
         return queryset
-
-    def _actor(self) -> dict:
-        return {
-            "acting_user": self.request.user,
-            "client_ip": getattr(self.request, "client_ip", None),
-        }
-
-    def _input(self, serializer_class):
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    def _job(self, job) -> Response:
-        data = JobSerializer(job, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=VolumeCreateSerializer, responses={201: VolumeSerializer})
     def create(self, request, *args, **kwargs):
@@ -181,7 +166,7 @@ class VolumeViewSet(
         job = volumes.delete_volume(self.get_object(), **self._actor())
         if job is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return self._job(job)
+        return self.job_response(job)
 
     @extend_schema(request=VolumeAttachSerializer, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
@@ -196,7 +181,7 @@ class VolumeViewSet(
         )
         if instance is None:
             raise serializers.ValidationError({"instance": "Not found."})
-        return self._job(
+        return self.job_response(
             volumes.attach_volume(
                 volume, instance, device_id=data.get("device_id"), **self._actor()
             )
@@ -205,7 +190,7 @@ class VolumeViewSet(
     @extend_schema(request=None, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
     def detach(self, request, pk=None):
-        return self._job(volumes.detach_volume(self.get_object(), **self._actor()))
+        return self.job_response(volumes.detach_volume(self.get_object(), **self._actor()))
 
     @extend_schema(request=VolumeResizeSerializer, responses={200: VolumeSerializer})
     @action(detail=True, methods=["post"])
