@@ -13,6 +13,8 @@ pytest_plugins = [
     "tests.services.postgres_server",
     "tests.services.redis_server",
     "tests.services.celery_worker",
+    "tests.cloud_fixtures",
+    "tests.lab.fixtures",
 ]
 
 

@@ -435,6 +435,12 @@ class SimulatorFleet(Provider):
         key = destination.rstrip("/").rsplit("/hosts/", 1)[-1]
         return self._hosts.get(key)
 
+    def reset(self) -> None:
+        """Forget every simulated host and the shared storage (tests start clean)."""
+        with self._lock:
+            self._hosts.clear()
+            self.shared_storage.clear()
+
     def host_count(self) -> int:
         """How many hosts have been simulated so far."""
         return len(self._hosts)

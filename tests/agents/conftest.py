@@ -1,4 +1,5 @@
-"""Agent tests run without Django: put the repo root on sys.path and load lab fixtures."""
+"""Agent tests run without Django (``-p no:django`` works): put the repo root on sys.path.
+The lab fixtures come from the ``tests.lab.fixtures`` plugin (see ``tests/conftest.py``)."""
 
 import sys
 from pathlib import Path
@@ -6,12 +7,3 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
-from tests.lab.fixtures import (  # noqa: E402, F401
-    agent_server,
-    client_for,
-    lab_workdir,
-    libvirt_lab,
-    samba_server,
-    tiny_guest,
-)

@@ -6,7 +6,7 @@ from cs import CloudStack, CloudStackApiException
 from libcloud.compute.providers import get_driver
 from libcloud.compute.types import NodeState, Provider
 
-from tests.lifecycle.conftest import SECRET, simulator  # noqa: F401  (fixture)
+from tests.cloud_fixtures import SECRET
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +21,7 @@ def run_jobs_inline(monkeypatch):
 
 
 @pytest.fixture
-def live_cloud(defaults, simulator, run_jobs_inline):  # noqa: F811
+def live_cloud(defaults, simulator, run_jobs_inline):
     from compute.choices import AllocationState
     from networking.models import PublicIpRange, TrafficType
     from networking.services import create_physical_network, create_public_ip_range

@@ -6,12 +6,11 @@ from libcloud.compute.providers import get_driver
 from libcloud.compute.types import Provider
 
 from tests.cloudstack.test_clients import keys, live_cloud, run_jobs_inline  # noqa: F401
-from tests.lifecycle.conftest import simulator  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _host_rules(simulator, instance):  # noqa: F811
+def _host_rules(simulator, instance):
     from networking.models import Nic
 
     instance.refresh_from_db()

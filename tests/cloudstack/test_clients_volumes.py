@@ -5,7 +5,6 @@ import pytest
 from cs import CloudStack, CloudStackApiException
 
 from tests.cloudstack.test_clients import keys, live_cloud, run_jobs_inline  # noqa: F401
-from tests.lifecycle.conftest import simulator  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,6 @@ import pytest
 from portal.models import AsyncJob, ResourceTag
 from portal.tasks import run_job
 from storage.models import DiskOffering, Volume
-from tests.lifecycle.conftest import cloud, no_broker, simulator  # noqa: F401
 from tests.volumes.helpers import deploy
 
 GIB = 1024**3
@@ -21,7 +20,7 @@ def finish(api, jobid: str) -> dict:
     return api("queryAsyncJobResult", jobid=jobid)
 
 
-def test_volume_lifecycle(cs_client, tenant, cloud, no_broker):  # noqa: F811
+def test_volume_lifecycle(cs_client, tenant, cloud, no_broker):
     api = cs_client(tenant)
     vm = deploy(tenant, cloud)
     disk = DiskOffering.objects.create(name="custom", customized=True, max_size=100)
@@ -69,7 +68,7 @@ def test_volume_lifecycle(cs_client, tenant, cloud, no_broker):  # noqa: F811
     assert api("listVolumes", id=created["id"]) == {}
 
 
-def test_create_volume_attached_to_a_vm(cs_client, tenant, cloud, no_broker):  # noqa: F811
+def test_create_volume_attached_to_a_vm(cs_client, tenant, cloud, no_broker):
     api = cs_client(tenant)
     vm = deploy(tenant, cloud)
     disk = DiskOffering.objects.create(name="five", disk_size=5)
@@ -78,7 +77,7 @@ def test_create_volume_attached_to_a_vm(cs_client, tenant, cloud, no_broker):  #
     assert result["jobresult"]["volume"]["virtualmachineid"] == str(vm.uuid)
 
 
-def test_volume_errors(cs_client, tenant, other_tenant, cloud, no_broker):  # noqa: F811
+def test_volume_errors(cs_client, tenant, other_tenant, cloud, no_broker):
     from compute.lifecycle import destroy_instance
 
     api = cs_client(tenant)
@@ -114,7 +113,7 @@ def test_volume_errors(cs_client, tenant, other_tenant, cloud, no_broker):  # no
     assert response.status_code == 535
 
 
-def test_update_virtual_machine(cs_client, tenant, other_tenant, cloud, no_broker):  # noqa: F811
+def test_update_virtual_machine(cs_client, tenant, other_tenant, cloud, no_broker):
     api = cs_client(tenant)
     vm = deploy(tenant, cloud, start=False)
     body = api(
@@ -135,7 +134,7 @@ def test_update_virtual_machine(cs_client, tenant, other_tenant, cloud, no_broke
     assert api.raw("updateVirtualMachine", id=str(theirs.uuid), displayname="x").status_code == 431
 
 
-def test_tags_create_list_filter_delete(cs_client, tenant, other_tenant, cloud, no_broker):  # noqa: F811
+def test_tags_create_list_filter_delete(cs_client, tenant, other_tenant, cloud, no_broker):
     api = cs_client(tenant)
     web, db = deploy(tenant, cloud, start=False), deploy(tenant, cloud, start=False)
     created = api(

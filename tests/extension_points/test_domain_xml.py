@@ -14,7 +14,6 @@ from agents.protocol import VmSpec
 from agents.protocol import commands as c
 from agents.resources.kvm import xmlgen
 from agents.resources.kvm.xmlgen import DomainOptions, domain_xml
-from tests.agents.conftest import agent_server, client_for  # noqa: F401  (fixtures)
 
 REWRITERS = [
     "agents.resources.kvm.rewriters:cpu_mode",
@@ -49,7 +48,7 @@ def test_entry_point_rewriters_run_and_a_broken_one_is_skipped(monkeypatch):
     assert dom.find("name").text == "i-2-7-VM"
 
 
-def test_kvm_agent_defines_the_rewritten_domain(agent_server, client_for):  # noqa: F811
+def test_kvm_agent_defines_the_rewritten_domain(agent_server, client_for):
     libvirt = pytest.importorskip("libvirt")
     server = agent_server(
         "kvm", {"uri": "test:///default", "manage_bridges": False, "xml_rewriters": REWRITERS}

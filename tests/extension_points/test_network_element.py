@@ -5,7 +5,6 @@ import pytest
 from django.db import connection
 
 from networking.services import rules
-from tests.lifecycle.conftest import cloud, no_broker, simulator  # noqa: F401
 from tests.rules.helpers import run, setup_network
 
 pytestmark = pytest.mark.django_db
@@ -38,10 +37,9 @@ def _forward(net, tenant, port):
     return run(job)
 
 
-def test_lb_element_applies_the_networks_rules(lb, cloud, tenant, simulator):  # noqa: F811
+def test_lb_element_applies_the_networks_rules(lb, cloud, tenant, simulator):
     from sample_lb.models import Backend
 
-    simulator.provider._hosts.clear()
     net = setup_network(cloud, tenant)
     offering = net["network"].network_offering
     offering.services = {**(offering.services or {}), "Lb": ["HAProxy"]}
@@ -60,10 +58,9 @@ def test_lb_element_applies_the_networks_rules(lb, cloud, tenant, simulator):  #
     assert Backend.objects.count() == 1
 
 
-def test_element_not_named_by_the_offering_is_not_called(lb, cloud, tenant, simulator):  # noqa: F811
+def test_element_not_named_by_the_offering_is_not_called(lb, cloud, tenant, simulator):
     from sample_lb.models import Backend
 
-    simulator.provider._hosts.clear()
     net = setup_network(cloud, tenant)
     job = _forward(net, tenant, 8080)
     assert job.status == "succeeded", job.error_text

@@ -6,7 +6,6 @@ import logging
 import pytest
 
 from compute.lifecycle.operations import stop_instance
-from tests.lifecycle.conftest import cloud, no_broker, simulator  # noqa: F401
 from tests.volumes.helpers import deploy, run
 
 pytestmark = pytest.mark.django_db
@@ -23,14 +22,13 @@ def _transitions(caplog, instance):
 
 def test_stop_is_announced(
     sample_plugin,
-    cloud,  # noqa: F811
+    cloud,
     tenant,
-    simulator,  # noqa: F811
+    simulator,
     caplog,
     django_capture_on_commit_callbacks,
 ):
     sample = sample_plugin("hypervisor_plugin")
-    simulator.provider._hosts.clear()
     caplog.set_level(logging.INFO, logger=LOGGER)
     with django_capture_on_commit_callbacks(execute=True):
         instance = deploy(tenant, cloud)

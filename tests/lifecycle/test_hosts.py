@@ -9,9 +9,8 @@ from compute.models import Host, Instance, ServiceOffering
 from compute.services import create_host
 from compute.tasks import ping_hosts
 from portal.tasks import run_job
+from tests.cloud_fixtures import SECRET
 from tests.factories import ClusterFactory, HostFactory
-
-from .conftest import SECRET
 
 
 def add_host(admin, cluster, url, secret=SECRET, hypervisor="Simulator"):

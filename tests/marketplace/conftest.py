@@ -123,16 +123,6 @@ def plugins_dir(settings, tmp_path):
 
 
 @pytest.fixture
-def no_broker(monkeypatch):
-    """Collect jobs instead of sending them to Celery; tests run them with run_job()."""
-    from portal.services import jobs
-
-    sent = []
-    monkeypatch.setattr(jobs, "enqueue", sent.append)
-    return sent
-
-
-@pytest.fixture
 def catalog_dir(tmp_path):
     directory = tmp_path / "catalog"
     directory.mkdir()

@@ -8,7 +8,6 @@ from compute.planner import PlacementRequest, Planner, place
 from marketplace import hooks
 from portal.tasks import run_job
 from tests.factories import ClusterFactory, HostFactory
-from tests.lifecycle.conftest import cloud, no_broker, simulator  # noqa: F401 - fixtures
 
 
 class LastHostPlanner(Planner):
@@ -31,7 +30,7 @@ def test_a_planner_offered_through_the_hook_is_selectable(defaults):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_state_transitions_reach_hooks_after_commit(tenant, cloud, no_broker):  # noqa: F811
+def test_state_transitions_reach_hooks_after_commit(tenant, cloud, no_broker):
     seen = []
 
     def listener(instance, old, new, event):

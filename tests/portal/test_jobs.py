@@ -10,15 +10,6 @@ from portal.services import jobs
 from portal.tasks import run_job, sweep_stale_jobs
 
 
-@pytest.fixture
-def no_broker(monkeypatch):
-    """Record enqueued jobs instead of talking to a broker (the real round trip is tested
-    against Redis and a Celery worker in tests/test_infra.py)."""
-    sent = []
-    monkeypatch.setattr(jobs, "enqueue", sent.append)
-    return sent
-
-
 @pytest.mark.django_db(transaction=True)
 def test_job_is_enqueued_only_after_commit(tenant, no_broker):
     from django.db import transaction

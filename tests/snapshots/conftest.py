@@ -3,13 +3,6 @@
 import pytest
 
 from tests.cloudstack.conftest import cs_client  # noqa: F401
-from tests.lab.fixtures import (  # noqa: F401 - fixtures
-    agent_server,
-    client_for,
-    lab_workdir,
-    libvirt_lab,
-)
-from tests.lifecycle.conftest import cloud, no_broker, simulator  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -17,4 +10,4 @@ def _fresh_simulated_hosts(request):
     """Database ids (and so VM names) repeat between tests: start every test with empty
     simulated hosts so no VM or disk of an earlier test is found."""
     if "simulator" in request.fixturenames:
-        request.getfixturevalue("simulator").provider._hosts.clear()
+        request.getfixturevalue("simulator").provider.reset()

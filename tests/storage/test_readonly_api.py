@@ -5,6 +5,7 @@ from storage.defaults import DEFAULT_OS_TYPES
 
 # Volumes are writable now: their suite is tests/volumes/test_api_base.py.
 
+
 @pytest.mark.django_db
 class TestOSTypeAPI:
     def test_list_is_read_only(self, api_client, tenant):

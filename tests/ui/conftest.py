@@ -5,22 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from agents.config import AgentConfig
-from agents.resources.simulator import SimulatorFleet
-from agents.server import AgentHTTPServer
+from tests.cloud_fixtures import SECRET  # noqa: F401 - the simulator fixture's secret
 
-SECRET = "simulator-shared-secret-123"
 PASSWORD = "Secret-pass-1"
-
-
-@pytest.fixture(scope="session")
-def simulator():
-    """One simulator process serving many hosts at /v1/hosts/<id>/..."""
-    fleet = SimulatorFleet({"cpus": 4, "cpu_speed_mhz": 2000, "memory_bytes": 8 * 1024**3})
-    server = AgentHTTPServer(("127.0.0.1", 0), fleet, AgentConfig(secret=SECRET), "simulator")
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -37,16 +24,6 @@ def sync_jobs(monkeypatch):
 
     monkeypatch.setattr(jobs, "enqueue", enqueue)
     return ran
-
-
-@pytest.fixture
-def no_broker(monkeypatch):
-    """Collect jobs instead of running them (they stay pending)."""
-    from portal.services import jobs
-
-    sent = []
-    monkeypatch.setattr(jobs, "enqueue", sent.append)
-    return sent
 
 
 @pytest.fixture(autouse=True)

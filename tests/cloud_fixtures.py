@@ -1,18 +1,9 @@
-"""A small cloud on the simulator agent (real HTTP, real HMAC auth) for lifecycle tests."""
+"""A small cloud on the simulator agent (real HTTP, real HMAC auth), shared by every test
+package: one simulator process for the session, the ``cloud`` fixture built on it, and
+``no_broker`` to run jobs by hand. Loaded as a plugin from ``tests/conftest.py``; Django is
+imported inside the fixtures so Django-free suites can load this module too."""
 
 import pytest
-
-from agents.config import AgentConfig
-from agents.resources.simulator import SimulatorFleet
-from agents.server import AgentHTTPServer
-from portal.services import jobs
-from tests.lab.fixtures import (  # noqa: F401 - fixtures
-    agent_server,
-    lab_workdir,
-    libvirt_lab,
-    samba_server,
-    tiny_guest,
-)
 
 SECRET = "simulator-shared-secret-123"
 
@@ -20,6 +11,10 @@ SECRET = "simulator-shared-secret-123"
 @pytest.fixture(scope="session")
 def simulator():
     """One simulator process serving many hosts at /v1/hosts/<id>/..."""
+    from agents.config import AgentConfig
+    from agents.resources.simulator import SimulatorFleet
+    from agents.server import AgentHTTPServer
+
     fleet = SimulatorFleet({"cpus": 4, "cpu_speed_mhz": 2000, "memory_bytes": 8 * 1024**3})
     server = AgentHTTPServer(("127.0.0.1", 0), fleet, AgentConfig(secret=SECRET), "simulator")
     server.start()
@@ -30,6 +25,8 @@ def simulator():
 @pytest.fixture
 def no_broker(monkeypatch):
     """Collect jobs instead of sending them to Celery; tests run them with run_job()."""
+    from portal.services import jobs
+
     sent = []
     monkeypatch.setattr(jobs, "enqueue", sent.append)
     return sent
@@ -38,7 +35,9 @@ def no_broker(monkeypatch):
 @pytest.fixture
 def cloud(defaults, simulator):
     """Zone -> pod -> cluster -> 2 simulator hosts, a zone-wide pool, a template, a tenant
-    network on a physical network with VLANs 100-102."""
+    network on a physical network with VLANs 100-102. Database ids (and so host and VM names)
+    repeat between tests, so the simulator starts without hosts."""
+    simulator.provider.reset()
     from networking.models import TrafficType
     from networking.services import create_physical_network
     from tests.factories import (
