@@ -17,6 +17,12 @@ from storage.models import StoragePool
 
 MIB = 1024 * 1024
 
+# What a host or pool may hand out, as SQL expressions (placement and capacity summaries use
+# the same rule as :func:`host_limits` and :func:`pool_limit`).
+HOST_CPU_LIMIT = F("cpus") * F("cpu_speed") * F("cluster__cpu_overcommit_ratio")
+HOST_MEMORY_LIMIT = F("memory") * F("cluster__memory_overcommit_ratio")
+POOL_LIMIT = F("capacity_bytes") * F("overprovisioning_factor")
+
 
 def host_limits(host: Host) -> tuple[int, int]:
     """(CPU MHz, memory bytes) the host may hand out, with its cluster's overcommit ratios."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Sum
+from django.db.models import Sum
 
+from compute.capacity import HOST_CPU_LIMIT, HOST_MEMORY_LIMIT, POOL_LIMIT
 from compute.models import Host
 from storage.models import StoragePool
 
@@ -21,9 +22,9 @@ def zone_capacity(hosts=None, pools=None) -> dict[int, dict[int, tuple[int, int]
         hosts.filter(host_type="Routing")
         .values("zone_id")
         .annotate(
-            mem_total=Sum(F("memory") * F("cluster__memory_overcommit_ratio")),
+            mem_total=Sum(HOST_MEMORY_LIMIT),
             mem_used=Sum("memory_allocated"),
-            cpu_total=Sum(F("cpus") * F("cpu_speed") * F("cluster__cpu_overcommit_ratio")),
+            cpu_total=Sum(HOST_CPU_LIMIT),
             cpu_used=Sum("cpu_allocated_mhz"),
         )
     ):
@@ -34,7 +35,7 @@ def zone_capacity(hosts=None, pools=None) -> dict[int, dict[int, tuple[int, int]
         total=Sum("capacity_bytes"),
         used=Sum("used_bytes"),
         alloc=Sum("allocated_bytes"),
-        provisioned=Sum(F("capacity_bytes") * F("overprovisioning_factor")),
+        provisioned=Sum(POOL_LIMIT),
     ):
         zone = result.setdefault(row["zone_id"], {})
         zone[STORAGE] = (int(row["used"] or 0), int(row["total"] or 0))

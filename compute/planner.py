@@ -89,9 +89,8 @@ class Planner:
         if request.avoid_host_ids:
             hosts = hosts.exclude(pk__in=request.avoid_host_ids)
         return hosts.alias(
-            free_cpu=F("cpus") * F("cpu_speed") * F("cluster__cpu_overcommit_ratio")
-            - F("cpu_allocated_mhz"),
-            free_memory=F("memory") * F("cluster__memory_overcommit_ratio") - F("memory_allocated"),
+            free_cpu=capacity.HOST_CPU_LIMIT - F("cpu_allocated_mhz"),
+            free_memory=capacity.HOST_MEMORY_LIMIT - F("memory_allocated"),
         ).filter(free_cpu__gte=request.cpu_mhz, free_memory__gte=request.memory_mib * capacity.MIB)
 
     def order(self, hosts, request: PlacementRequest):
@@ -157,7 +156,7 @@ def pools_for(host: Host, request: PlacementRequest) -> list[StoragePool]:
         scope = Q(scope=PoolScope.HOST, host_id=host.pk)
     pools = (
         StoragePool.objects.filter(scope, state=PoolState.UP)
-        .alias(free=F("capacity_bytes") * F("overprovisioning_factor") - F("allocated_bytes"))
+        .alias(free=capacity.POOL_LIMIT - F("allocated_bytes"))
         .filter(free__gte=request.root_disk_bytes)
         .order_by("allocated_bytes", "id")
     )

@@ -6,6 +6,7 @@ it claimed (capacity, VLANs, volumes on the hypervisor) before the job fails wit
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 
@@ -102,9 +103,7 @@ def _plan(instance: Instance, job, claims: Claims, report) -> None:
     try:
         if last and not request.host_id:
             try:
-                placement = place(
-                    PlacementRequest(**{**request.__dict__, "host_id": last}), strategy
-                )
+                placement = place(dataclasses.replace(request, host_id=last), strategy)
             except InsufficientCapacity:
                 placement = place(request, strategy)
         else:
