@@ -6,6 +6,7 @@ each with its own :class:`SimulatorResource` created on first use.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -26,9 +27,11 @@ from agents.errors import (
 from agents.protocol import commands as c
 from agents.protocol.specs import DiskSpec, PoolInfo, PowerState, VmSpec, VmStats
 from agents.resources.base import Provider, Resource
+from agents.resources.simulator_state import READ_ONLY, StateFile
 
 GIB = 1024**3
 _HOST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -92,7 +95,11 @@ class SimulatorResource(Resource):
             answer = cmd.answer_type(result=False, error="injected_failure", details=message)
             answer.command = cmd.name
             return answer
-        return super().execute(cmd)
+        answer = super().execute(cmd)
+        state = self.fleet.state if self.fleet is not None else None
+        if state is not None and answer.result and cmd.name not in READ_ONLY:
+            state.changed(self.fleet)
+        return answer
 
     # -- helpers ---------------------------------------------------------------
     def _vm(self, name: str) -> SimVm:
@@ -404,7 +411,11 @@ class SimulatorResource(Resource):
 
 
 class SimulatorFleet(Provider):
-    """Many simulated hosts in one process, created lazily by host id."""
+    """Many simulated hosts in one process, created lazily by host id.
+
+    ``state_file`` (optional, off by default) keeps the fleet's VMs, volumes, pools and
+    network rules in a JSON file across restarts (:mod:`agents.resources.simulator_state`).
+    """
 
     def __init__(self, options: dict[str, Any]) -> None:
         self._options = dict(options)
@@ -413,6 +424,11 @@ class SimulatorFleet(Provider):
         self.shared_storage: dict[str, Any] = {}
         self._lock = threading.Lock()
         super().__init__(self.get("default"))
+        state_file = options.get("state_file")
+        self.state = StateFile(state_file) if state_file else None
+        if self.state is not None:
+            restored = self.state.load(self)
+            log.info("simulator state: %d host(s) restored from %s", restored, state_file)
 
     def get(self, host_id: str | None) -> Resource:
         """The simulated host ``host_id`` (``None`` = the ``default`` host)."""
@@ -444,3 +460,14 @@ class SimulatorFleet(Provider):
     def host_count(self) -> int:
         """How many hosts have been simulated so far."""
         return len(self._hosts)
+
+    def hosts(self) -> dict[str, SimulatorResource]:
+        """A copy of the simulated hosts by id."""
+        with self._lock:
+            return dict(self._hosts)
+
+    def close(self) -> None:
+        """Write the state one last time (when kept) and close every host."""
+        if self.state is not None:
+            self.state.changed(self)
+        super().close()
