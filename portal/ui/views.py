@@ -73,6 +73,9 @@ class ObjectListView(PortalView):
     create_label = "Add"
     bulk_actions: dict[str, BulkAction] = {}
     template_name = "ui/list.html"
+    #: the ``results`` partial is defined in ui/list.html; a template that extends it
+    #: does not inherit the partial under its own name.
+    results_template = "ui/list.html#results"
     default_sort = ""
     csv_fields: tuple[str, ...] = ()
 
@@ -143,7 +146,7 @@ class ObjectListView(PortalView):
     def render_list(self, extra=None):
         context = self.get_context() | (extra or {})
         if is_partial(self.request, "results"):
-            return render(self.request, f"{self.template_name}#results", context)
+            return render(self.request, self.results_template, context)
         return render(self.request, self.template_name, context)
 
     def get(self, request, *args, **kwargs):
