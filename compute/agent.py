@@ -26,6 +26,15 @@ _FLEET_PATH = re.compile(r"^(?P<prefix>.*)/hosts/(?P<host>[A-Za-z0-9._-]{1,64})/
 _SESSIONS: dict[str, requests.Session] = {}
 
 
+class AgentAnswerError(JobError):
+    """The agent ran the command and answered a failure; ``error`` is its error code
+    (``volume_not_found``, ``insufficient_capacity``, ...), for callers that can recover."""
+
+    def __init__(self, message: str, error: str) -> None:
+        super().__init__(message, code=530)
+        self.error = error
+
+
 def _session(base_url: str) -> requests.Session:
     """One pooled HTTP session per agent base URL in this process. Connection failures are
     retried (the request never reached the agent); read errors and timeouts are not."""
@@ -80,7 +89,9 @@ def send(host, command: Command) -> Answer:
     except AgentCommandError as exc:
         raise JobError(f"Host {host.name} rejected {command.name}: {exc}", code=530) from exc
     if not answer.result:
-        raise JobError(f"{command.name} failed on host {host.name}: {answer.details}", code=530)
+        raise AgentAnswerError(
+            f"{command.name} failed on host {host.name}: {answer.details}", answer.error
+        )
     return answer
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.protocol import commands as c
-from compute import capacity
+from compute import agent, capacity
 from compute.choices import InstanceState
 from compute.lifecycle import external, specs
 from compute.lifecycle.states import set_state
@@ -181,13 +181,16 @@ def _implement(network: Network, claims: Claims) -> Network:
     return network
 
 
-def _ensure_template(host: Host, volume: Volume, report) -> str:
-    """Copy the template to the volume's pool the first time it is used there."""
+def _ensure_template(host: Host, volume: Volume, report, *, again: bool = False) -> str:
+    """Copy the template to the volume's pool the first time it is used there (``again``:
+    copy it even though the pool is recorded as holding it)."""
     template = volume.template
     copy, _ = TemplatePoolCopy.objects.get_or_create(
         template=template, pool=volume.pool, defaults={"path": specs.template_volume_name(template)}
     )
-    if not copy.ready:
+    if again:
+        TemplatePoolCopy.objects.filter(pk=copy.pk).update(ready=False)
+    if again or not copy.ready:
         report(45, f"Copying template {template.name} to primary storage {volume.pool.name}")
         source = template.install_path or template.url
         answer = external.send(
@@ -202,6 +205,35 @@ def _ensure_template(host: Host, volume: Volume, report) -> str:
         )
         TemplatePoolCopy.objects.filter(pk=copy.pk).update(ready=True, size=answer.size_bytes)
     return specs.template_volume_name(template)
+
+
+def create_volume(host: Host, volume: Volume, report) -> c.VolumeAnswer:
+    """Create ``volume`` on its pool through ``host``, from its template if it has one.
+
+    The template's copy on the pool is made on first use. Should the agent answer that the
+    copy is gone although the database records it (a reinstalled host, a wiped pool, a
+    simulator that lost its state), the template is copied again and the volume created once
+    more, instead of failing every deploy from it on that pool."""
+    template = _ensure_template(host, volume, report) if volume.template_id else ""
+
+    def create(template: str) -> c.VolumeAnswer:
+        return external.send(
+            host,
+            c.CreateVolumeCommand(
+                pool=specs.pool_name(volume.pool),
+                volume=specs.volume_name(volume),
+                size_bytes=volume.size,
+                template=template,
+            ),
+        )
+
+    try:
+        return create(template)
+    except agent.AgentAnswerError as exc:
+        if not template or exc.error != "volume_not_found":
+            raise
+        log.warning("template %s missing on pool %s: copying it again", template, volume.pool)
+        return create(_ensure_template(host, volume, report, again=True))
 
 
 def _create_volumes(instance: Instance, claims: Claims, report) -> list[Volume]:
@@ -219,16 +251,7 @@ def _create_volumes(instance: Instance, claims: Claims, report) -> list[Volume]:
     for volume in volumes:
         if volume.state == VolumeState.READY:
             continue
-        template = _ensure_template(host, volume, report) if volume.template_id else ""
-        answer = external.send(
-            host,
-            c.CreateVolumeCommand(
-                pool=specs.pool_name(volume.pool),
-                volume=specs.volume_name(volume),
-                size_bytes=volume.size,
-                template=template,
-            ),
-        )
+        answer = create_volume(host, volume, report)
         claims.created_volumes.append(volume)
         volume.state, volume.path = VolumeState.READY, answer.path
         Volume.objects.filter(pk=volume.pk).update(state=VolumeState.READY, path=answer.path)

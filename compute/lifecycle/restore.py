@@ -15,7 +15,7 @@ from django.utils import timezone
 from agents.protocol import commands as c
 from compute.choices import InstanceState
 from compute.lifecycle import external, specs
-from compute.lifecycle.handlers import _ensure_template, _load, start_instance_job
+from compute.lifecycle.handlers import _load, create_volume, start_instance_job
 from compute.lifecycle.operations import _schedule
 from compute.lifecycle.ops_handlers import _host_for_cleanup, _power_off
 from compute.lifecycle.states import set_state
@@ -122,15 +122,7 @@ def restore_instance_job(job, report) -> dict:
             Volume.objects.filter(pk=old.pk).update(device_id=None)
             new = _new_root(instance, old, template)
         report(40, f"Creating a root disk from {template.name}")
-        answer = external.send(
-            host,
-            c.CreateVolumeCommand(
-                pool=specs.pool_name(new.pool),
-                volume=specs.volume_name(new),
-                size_bytes=new.size,
-                template=_ensure_template(host, new, report),
-            ),
-        )
+        answer = create_volume(host, new, report)
     except Exception as exc:
         with transaction.atomic():
             if new is not None:

@@ -136,3 +136,24 @@ def test_quota_is_enforced_before_anything_is_written(tenant, cloud, no_broker):
         deploy(tenant, cloud)
     assert tenant.account.instances.count() == 1
     assert AsyncJob.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_template_lost_by_the_pool_is_copied_again(tenant, cloud, simulator, no_broker):
+    """The database records the template's copy on the pool, the hypervisor lost it (a
+    reinstalled host, a wiped pool, a restarted simulator): the deploy copies it again."""
+    from compute.lifecycle import specs
+
+    first, job = deploy(tenant, cloud, name="web1")
+    assert run(job).status == "succeeded", job.error_text
+    assert TemplatePoolCopy.objects.get(template=cloud["template"]).ready
+    simulator.provider.reset()  # the agent forgets every volume, the template's copy too
+    second, job = deploy(tenant, cloud, name="web2")
+    assert run(job).status == "succeeded", job.error_text
+    second.refresh_from_db()
+    assert second.state == "Running"
+    volumes = simulator.provider.shared_storage["volumes"]
+    pool = specs.pool_name(cloud["pool"])
+    assert (pool, specs.template_volume_name(cloud["template"])) in volumes
+    assert (pool, specs.volume_name(second.volumes.get())) in volumes
+    assert TemplatePoolCopy.objects.get(template=cloud["template"]).ready

@@ -14,6 +14,7 @@ from agents.errors import (
     StorageError,
     UnsupportedCommand,
     VmNotFound,
+    VolumeNotFound,
 )
 from agents.protocol import commands as c
 from agents.protocol.specs import DiskSpec, PoolInfo, PowerState, VmStats
@@ -262,7 +263,7 @@ class HypervResource(Resource):
         path = f"{root}\\{cmd.volume}"
         parent = f"{root}\\{cmd.template}" if cmd.template else ""
         if parent and self.smb.size(parent) is None:
-            raise StorageError(f"template {cmd.template} not in pool {cmd.pool}")
+            raise VolumeNotFound(f"template {cmd.template} not in pool {cmd.pool}")
         vhd = self.ps.run("new_vhd", {"path": path, "size": cmd.size_bytes, "parent": parent})
         if int(vhd["size"]) != cmd.size_bytes and not parent:
             raise Conflict(f"volume {cmd.volume} exists with size {vhd['size']}")
