@@ -1,14 +1,20 @@
-"""Command line: ``python -m agents serve --resource kvm --listen 127.0.0.1:8250 --config F``."""
+"""Command line: ``python -m agents serve --resource kvm --listen 127.0.0.1:8250 --config F``
+and ``python -m agents add-account --config F --username U`` (password from a prompt or
+stdin) to add an enrollment account."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import signal
 import sys
 from types import FrameType
 
-from agents.config import AgentConfig
+from agents.accounts import Account
+from agents.config import AgentConfig, add_account
+from agents.enroll import DEFAULT_ITERATIONS, MAX_ITERATIONS, MIN_ITERATIONS
+from agents.errors import InvalidCommand
 from agents.resources import KINDS, create_provider
 from agents.server import AgentHTTPServer, parse_listen
 
@@ -22,7 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--listen", default="127.0.0.1:8250", type=parse_listen)
     serve.add_argument("--config", required=True, help="JSON or TOML config file")
     serve.add_argument("--log-level", default="INFO")
+    account = sub.add_parser("add-account", help="add (or replace) an enrollment account")
+    account.add_argument("--config", required=True, help="JSON or TOML config file")
+    account.add_argument("--username", required=True)
+    account.add_argument("--iterations", type=int, default=DEFAULT_ITERATIONS)
     args = parser.parse_args(argv)
+    if args.action == "add-account":
+        return _add_account(args)
 
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
     config = AgentConfig.load(args.config)
@@ -41,6 +53,29 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.server_close()
         provider.close()
+    return 0
+
+
+def _add_account(args: argparse.Namespace) -> int:
+    if not MIN_ITERATIONS <= args.iterations <= MAX_ITERATIONS:
+        print(f"--iterations must be {MIN_ITERATIONS}..{MAX_ITERATIONS}", file=sys.stderr)
+        return 2
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {args.username}: ")
+        if getpass.getpass("Again: ") != password:
+            print("the passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 8:
+        print("the password must have at least 8 characters", file=sys.stderr)
+        return 2
+    try:
+        add_account(args.config, Account.from_password(args.username, password, args.iterations))
+    except (InvalidCommand, OSError) as exc:
+        print(f"add-account: {exc}", file=sys.stderr)
+        return 1
+    print(f"enrollment account {args.username!r} written to {args.config}")
     return 0
 
 

@@ -12,7 +12,7 @@ import hmac
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from email.message import Message
 
 from agents.errors import AuthError
@@ -50,10 +50,13 @@ def signed_headers(
 
 
 class Verifier:
-    """Checks signatures server side and remembers recent nonces (thread-safe)."""
+    """Checks signatures server side and remembers recent nonces (thread-safe).
+
+    ``secret`` is the static secret (may be empty when every caller passes ``secrets``:
+    the candidate keys of one request, e.g. a host's enrollment-issued secret)."""
 
     def __init__(self, secret: bytes, max_skew_s: int = MAX_SKEW_S) -> None:
-        if len(secret) < 16:
+        if secret and len(secret) < 16:
             raise ValueError("the shared secret must be at least 16 bytes")
         self._secret = secret
         self._max_skew = max_skew_s
@@ -68,8 +71,10 @@ class Verifier:
         headers: Mapping[str, str] | Message,
         body: bytes,
         now: float | None = None,
+        secrets: Sequence[bytes] | None = None,
     ) -> None:
-        """Raise :class:`AuthError` unless the request is correctly signed and fresh."""
+        """Raise :class:`AuthError` unless the request is correctly signed (by the static
+        secret or one of ``secrets``) and fresh."""
         now = time.time() if now is None else now
         timestamp = headers.get(HEADER_TIMESTAMP)
         nonce = headers.get(HEADER_NONCE)
@@ -80,8 +85,14 @@ class Verifier:
             raise AuthError("timestamp missing, malformed or outside the allowed window")
         if not 8 <= len(nonce) <= 64:
             raise AuthError("bad nonce")
-        expected = sign(self._secret, method, path, timestamp, nonce, body)
-        if not hmac.compare_digest(expected.encode(), signature.encode()):
+        keys = [*(secrets or ()), *([self._secret] if self._secret else [])]
+        if not keys:
+            raise AuthError("no secret for this host: enroll it first")
+        matched = False
+        for key in keys:  # every candidate is checked: the time does not tell which matched
+            expected = sign(key, method, path, timestamp, nonce, body)
+            matched |= hmac.compare_digest(expected.encode(), signature.encode())
+        if not matched:
             raise AuthError("bad signature")
         self._remember(nonce, now, int(timestamp) + self._max_skew + 1)
 

@@ -41,6 +41,12 @@ class AuthError(AgentError):
     code = "unauthorized"
 
 
+class RateLimited(AgentError):
+    """Too many failed enrollment attempts; retry later."""
+
+    code = "too_many_attempts"
+
+
 class NotFound(AgentError):
     """A VM, volume or pool does not exist."""
 

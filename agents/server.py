@@ -4,7 +4,9 @@ Endpoints (all signed, see :mod:`agents.auth`):
 
 * ``POST /v1/commands`` and ``GET /v1/health`` for this host;
 * ``POST /v1/hosts/<host-id>/commands`` and ``GET /v1/hosts/<host-id>/health`` when one
-  process simulates many hosts (the simulator resource).
+  process simulates many hosts (the simulator resource);
+* ``POST /v1/enroll`` and ``POST /v1/hosts/<host-id>/enroll``: unsigned challenge-response
+  enrollment that issues a host's secret (:mod:`agents.accounts`).
 """
 
 from __future__ import annotations
@@ -19,16 +21,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from agents import AGENT_VERSION
+from agents.accounts import enrollment_from_config
 from agents.auth import Verifier
 from agents.config import AgentConfig
-from agents.errors import AgentError, AuthError, InvalidCommand, NotFound
+from agents.errors import AgentError, AuthError, InvalidCommand, NotFound, RateLimited
 from agents.protocol import PROTOCOL_VERSION, error_object, parse_request
 from agents.protocol.codec import to_dict
 from agents.resources.base import Provider
 
 log = logging.getLogger(__name__)
 
-_ROUTE = re.compile(r"^/v1(?:/hosts/(?P<host>[^/]+))?/(?P<endpoint>commands|health)$")
+_ROUTE = re.compile(r"^/v1(?:/hosts/(?P<host>[^/]+))?/(?P<endpoint>commands|health|enroll)$")
 
 
 class AgentRequestHandler(BaseHTTPRequestHandler):
@@ -77,11 +80,15 @@ class AgentRequestHandler(BaseHTTPRequestHandler):
         try:
             body = self._read_body()
             match = _ROUTE.match(self.path)
-            self.server.verifier.verify(method, self.path, self.headers, body)
+            if match is not None and match["endpoint"] == "enroll" and method == "POST":
+                self._send_json(200, self._enroll(match["host"], body))
+                return
+            issued = self.server.enrollment.store.secrets_for(match["host"] or "") if match else []
+            self.server.verifier.verify(method, self.path, self.headers, body, secrets=issued)
             if match is None:
                 raise NotFound(f"no endpoint {self.path}")
             endpoint = match["endpoint"]
-            if (endpoint == "health") != (method == "GET"):
+            if (endpoint == "health") != (method == "GET") or endpoint == "enroll":
                 raise _BadMethod(f"{method} not allowed on {endpoint}")
             resource = self.server.provider.get(match["host"])
             if endpoint == "health":
@@ -98,6 +105,8 @@ class AgentRequestHandler(BaseHTTPRequestHandler):
             self._send_json(HTTPStatus.METHOD_NOT_ALLOWED, error_object("bad_method", str(exc)))
         except AuthError as exc:
             self._send_json(HTTPStatus.UNAUTHORIZED, error_object(exc.code, exc.details))
+        except RateLimited as exc:
+            self._send_json(HTTPStatus.TOO_MANY_REQUESTS, error_object(exc.code, exc.details))
         except NotFound as exc:
             self._send_json(HTTPStatus.NOT_FOUND, error_object(exc.code, exc.details))
         except AgentError as exc:
@@ -107,6 +116,18 @@ class AgentRequestHandler(BaseHTTPRequestHandler):
         except Exception:  # noqa: BLE001 - answer 500 rather than drop the connection
             log.exception("unexpected error serving %s", self.path)
             self._send_json(500, error_object("internal_error", "unexpected agent error"))
+
+    def _enroll(self, host_id: str | None, body: bytes) -> dict[str, Any]:
+        if host_id is not None:
+            self.server.provider.get(host_id)  # 404 on single-host agents, validates the id
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            raise InvalidCommand("enroll: the body is not JSON") from exc
+        if not isinstance(data, dict):
+            raise InvalidCommand("enroll: the body must be a JSON object")
+        client = self.client_address[0] if self.client_address else ""
+        return self.server.enrollment.handle(self.path, host_id or "", data, str(client))
 
     def _health(self, host_id: str | None) -> dict[str, Any]:
         return {
@@ -140,11 +161,16 @@ class AgentHTTPServer(ThreadingHTTPServer):
         config: AgentConfig,
         resource_kind: str = "",
     ) -> None:
+        if not config.secret and not config.accounts and resource_kind != "hyperv":
+            raise InvalidCommand("config: give a 'secret' or enrollment 'accounts' (add-account)")
+        self.verifier = Verifier(config.secret.encode())
+        self.enrollment = enrollment_from_config(
+            config.accounts, config.resource, resource_kind, config.state_file
+        )
         super().__init__(address, AgentRequestHandler)
         self.provider = provider
         self.config = config
         self.resource_kind = resource_kind
-        self.verifier = Verifier(config.secret.encode())
         self._thread: threading.Thread | None = None
         if config.tls_cert:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
