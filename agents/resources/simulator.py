@@ -413,7 +413,7 @@ class SimulatorResource(Resource):
 class SimulatorFleet(Provider):
     """Many simulated hosts in one process, created lazily by host id.
 
-    ``state_file`` (optional, off by default) keeps the fleet's VMs, volumes, pools and
+    ``inventory_file`` (optional, off by default) keeps the fleet's VMs, volumes, pools and
     network rules in a JSON file across restarts (:mod:`agents.resources.simulator_state`).
     """
 
@@ -424,11 +424,11 @@ class SimulatorFleet(Provider):
         self.shared_storage: dict[str, Any] = {}
         self._lock = threading.Lock()
         super().__init__(self.get("default"))
-        state_file = options.get("state_file")
-        self.state = StateFile(state_file) if state_file else None
+        inventory_file = options.get("inventory_file")
+        self.state = StateFile(inventory_file) if inventory_file else None
         if self.state is not None:
             restored = self.state.load(self)
-            log.info("simulator state: %d host(s) restored from %s", restored, state_file)
+            log.info("simulator state: %d host(s) restored from %s", restored, inventory_file)
 
     def get(self, host_id: str | None) -> Resource:
         """The simulated host ``host_id`` (``None`` = the ``default`` host)."""

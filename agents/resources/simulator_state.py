@@ -1,6 +1,6 @@
 """Optional persistence of a simulator fleet's state (the demo's hosts survive a restart).
 
-With the resource option ``state_file`` the fleet loads its hosts' VMs, the shared pools,
+With the resource option ``inventory_file`` the fleet loads its hosts' VMs, the shared pools,
 volumes and snapshots, and the last network rules from that JSON file at start, and writes
 it again after every command that may change them (not after pings or stats): the whole
 state goes to a temporary file in the same directory which then replaces the old one

@@ -32,14 +32,14 @@ def test_restarted_simulator_remembers_vms_volumes_and_templates(
     agent_server, client_for, tmp_path
 ):
     state = tmp_path / "state" / "simulator.json"
-    first = agent_server("simulator", {"state_file": str(state)})
+    first = agent_server("simulator", {"inventory_file": str(state)})
     _deploy(client_for(first, host_id="sim-host-1"))
     vnc = client_for(first, host_id="sim-host-1").send(c.GetVncPortCommand(vm_name="vm-1")).port
     first.stop()  # like SIGTERM: the fleet writes its state a last time
     assert stat.S_IMODE(state.stat().st_mode) == 0o600  # VM specs may carry passwords
     assert [p.name for p in state.parent.iterdir()] == ["simulator.json"]  # no temp file left
 
-    second = agent_server("simulator", {"state_file": str(state)})
+    second = agent_server("simulator", {"inventory_file": str(state)})
     host = client_for(second, host_id="sim-host-1")
     assert host.send(c.PingCommand()).vm_states == {"vm-1": "running"}
     assert host.send(c.GetVncPortCommand(vm_name="vm-1")).port == vnc
@@ -64,7 +64,7 @@ def test_restarted_simulator_remembers_vms_volumes_and_templates(
 
 def test_stopped_vm_and_destroyed_vm_stay_that_way(agent_server, client_for, tmp_path):
     state = tmp_path / "sim.json"
-    first = agent_server("simulator", {"state_file": str(state)})
+    first = agent_server("simulator", {"inventory_file": str(state)})
     client = client_for(first, host_id="h1")
     _deploy(client)
     assert client.send(c.StopVmCommand(vm_name="vm-1")).result
@@ -73,13 +73,13 @@ def test_stopped_vm_and_destroyed_vm_stay_that_way(agent_server, client_for, tmp
     first.provider.state = None  # a crash: no last write at stop, only the per-answer ones
     first.stop()
 
-    second = agent_server("simulator", {"state_file": str(state)})
+    second = agent_server("simulator", {"inventory_file": str(state)})
     assert client_for(second, host_id="h1").send(c.PingCommand()).vm_states == {"vm-1": "stopped"}
 
 
 def test_reads_do_not_write_and_persistence_is_off_by_default(agent_server, client_for, tmp_path):
     state = tmp_path / "sim.json"
-    server = agent_server("simulator", {"state_file": str(state)})
+    server = agent_server("simulator", {"inventory_file": str(state)})
     client = client_for(server, host_id="h1")
     assert client.send(c.CopyTemplateCommand(source="nfs://s/t", pool="primary",
                                              volume="t")).result  # fmt: skip
