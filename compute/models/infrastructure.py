@@ -169,6 +169,12 @@ class Host(PortalModel):
     username = models.CharField(verbose_name="username", max_length=255, blank=True)
     password = EncryptedTextField(verbose_name="password", blank=True)
     agent_secret = EncryptedTextField(verbose_name="agent shared secret", blank=True)
+    external_details = EncryptedTextField(
+        verbose_name="external details (JSON)",
+        blank=True,
+        help_text="Hosts of External clusters: CloudStack's externaldetails (url, user, token, "
+        "secret, node, ...), sent to the cluster's extension as externaldetails.host.",
+    )
 
     tenant_scope = "public"
 

@@ -115,6 +115,12 @@ class ExtensionCustomAction(PortalModel):
     error_message = models.CharField(verbose_name="error message", max_length=300, blank=True)
     timeout = models.PositiveIntegerField(verbose_name="timeout (s)", default=0)
     enabled = models.BooleanField(verbose_name="enabled", default=True)
+    details = models.JSONField(
+        verbose_name="details",
+        default=dict,
+        blank=True,
+        help_text="Sent to the extension as externaldetails.action when the action runs.",
+    )
 
     class Meta:
         ordering = ["extension", "name"]
