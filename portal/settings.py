@@ -249,6 +249,9 @@ AGENT_DOWN_AFTER_SECONDS = int(os.environ.get("AGENT_DOWN_AFTER_SECONDS", "600")
 # The planner looks at no more than this many candidate hosts per placement.
 PLANNER_MAX_CANDIDATES = int(os.environ.get("PLANNER_MAX_CANDIDATES", "1000"))
 DEFAULT_PLANNER = os.environ.get("DEFAULT_PLANNER", "firstfit")
+# Largest custom disk size in GiB (CloudStack's custom.diskoffering.size.max); 0: no limit
+# other than the zone's largest primary storage pool.
+CUSTOM_DISK_MAX_GIB = int(os.environ.get("CUSTOM_DISK_MAX_GIB", "1024"))
 
 # Template/ISO downloads: networks the operator allows even though they are private or
 # loopback (comma-separated CIDRs, e.g. a local mirror), where NFS image stores are mounted

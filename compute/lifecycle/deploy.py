@@ -19,6 +19,7 @@ from portal.services.jobs import create_job
 from portal.services.limits import check_limit
 from storage.choices import TemplateState, VolumeState, VolumeType
 from storage.models import DiskOffering, Template, Volume
+from storage.services.disk_sizes import check_disk_size
 
 GIB = 1024**3
 DEFAULT_ROOT_GIB = 8
@@ -64,6 +65,15 @@ def _check_inputs(
     if errors:
         raise ValidationError(errors)
     return size
+
+
+def _check_disk_sizes(zone, disk_offering, size_gib, root_gib) -> None:
+    """The data and root disks fit the zone's primary storage (and the custom-size max)."""
+    if disk_offering is not None:
+        custom = disk_offering.customized
+        check_disk_size(zone, size_gib if custom else disk_offering.disk_size, custom=custom)
+    if root_gib:
+        check_disk_size(zone, root_gib, field="root_disk_size")
 
 
 def _default_network(account, zone, acting_user, client_ip) -> Network:
@@ -157,6 +167,7 @@ def deploy_instance(
         cpu_speed=cpu_speed,
         memory=memory,
     )
+    _check_disk_sizes(zone, disk_offering, size, root_disk_size)
     root_gib = root_disk_size or service_offering.root_disk_size
     root_bytes = root_gib * GIB if root_gib else (template.size or DEFAULT_ROOT_GIB * GIB)
     data_bytes = ((size or disk_offering.disk_size) * GIB) if disk_offering else 0

@@ -192,9 +192,15 @@ def _require_limit_scope(acting_user, *, account: Account | None, domain: Domain
         raise PermissionDenied("You may not change this resource limit.")
 
 
+#: the largest maximum the 64-bit column holds
+LIMIT_MAX = 2**63 - 1
+
+
 def _check_max(value) -> None:
     if value is None or int(value) < -1:
         raise ValidationError({"max": "The maximum must be -1 (unlimited) or at least 0."})
+    if int(value) > LIMIT_MAX:
+        raise ValidationError({"max": f"At most {LIMIT_MAX} (or -1 for unlimited)."})
 
 
 def set_resource_limit(

@@ -20,6 +20,7 @@ from portal.services.jobs import create_job
 from portal.services.limits import check_limit
 from storage.choices import PoolScope, VolumeState, VolumeType
 from storage.models import DiskOffering, Volume
+from storage.services.disk_sizes import check_disk_size
 
 GIB = 1024**3
 MAX_DATA_DISKS = 15
@@ -76,6 +77,7 @@ def create_volume(
     if errors:
         raise ValidationError(errors)
     size_gib = _size_from_offering(disk_offering, size)
+    check_disk_size(zone, size_gib, custom=disk_offering.customized)
     with transaction.atomic():
         check_limit(account, ResourceType.VOLUME, 1)
         check_limit(account, ResourceType.PRIMARY_STORAGE, size_gib)
@@ -334,6 +336,7 @@ def resize_volume(
         )
     else:
         new_gib = _size_from_offering(offering, size)
+    check_disk_size(volume.zone, new_gib, custom=offering is None or offering.customized)
     old_gib = _gib(volume.size)
     if new_gib < old_gib:
         raise ValidationError({"size": f"Volumes only grow: {volume.name} has {old_gib} GiB."})
