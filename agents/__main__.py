@@ -1,6 +1,7 @@
 """Command line: ``python -m agents serve --resource kvm --listen 127.0.0.1:8250 --config F``
 and ``python -m agents add-account --config F --username U`` (password from a prompt or
-stdin) to add an enrollment account."""
+stdin) to add an enrollment account; ``python -m agents serve --resource R --connect URL
+--token T`` runs a connected agent (it dials the management gateway, see agents.connected)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from types import FrameType
 
 from agents.accounts import Account
 from agents.config import AgentConfig, add_account
+from agents.connected import main as connected
 from agents.enroll import DEFAULT_ITERATIONS, MAX_ITERATIONS, MIN_ITERATIONS
 from agents.errors import InvalidCommand
 from agents.resources import KINDS, create_provider
@@ -26,8 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the agent HTTP server")
     serve.add_argument("--resource", choices=KINDS, required=True)
     serve.add_argument("--listen", default="127.0.0.1:8250", type=parse_listen)
-    serve.add_argument("--config", required=True, help="JSON or TOML config file")
+    serve.add_argument("--config", help="JSON or TOML config file (required without --connect)")
     serve.add_argument("--log-level", default="INFO")
+    connected.add_arguments(serve)  # --connect URL --token T: the agent dials in
     account = sub.add_parser("add-account", help="add (or replace) an enrollment account")
     account.add_argument("--config", required=True, help="JSON or TOML config file")
     account.add_argument("--username", required=True)
@@ -37,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         return _add_account(args)
 
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    if args.connect:
+        return connected.serve_connected(args)
+    if not args.config:
+        parser.error("serve needs --config (or --connect for a connected agent)")
     config = AgentConfig.load(args.config)
     provider = create_provider(args.resource, config.resource)
     server = AgentHTTPServer(args.listen, provider, config, resource_kind=args.resource)

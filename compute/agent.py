@@ -58,7 +58,18 @@ def _session(base_url: str) -> requests.Session:
 
 
 def client_for(host) -> AgentClient:
-    """An authenticated client for ``host``'s agent with explicit timeouts."""
+    """An authenticated client for ``host``'s agent with explicit timeouts; a connected
+    host (``connected://<uuid>``) is reached through the agent gateway's relay."""
+    if host.url.startswith("connected://"):
+        from agents.connected.relay import GatewayClient
+        from compute.gateway import relay_key, relay_url
+
+        return GatewayClient(
+            relay_url(),
+            relay_key(),
+            host.url.removeprefix("connected://"),
+            timeout=(settings.AGENT_CONNECT_TIMEOUT, settings.AGENT_COMMAND_TIMEOUT),
+        )
     parts = urlsplit(host.url)
     host_id = None
     match = _FLEET_PATH.match(parts.path)

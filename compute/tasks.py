@@ -24,6 +24,7 @@ def ping_hosts() -> dict:
         Host.objects.exclude(resource_state=ResourceState.MAINTENANCE)
         .exclude(status=HostStatus.CONNECTING)
         .exclude(hypervisor=Hypervisor.EXTERNAL)  # driven by an extension, no agent to ping
+        .exclude(url__startswith="connected://")  # they ping the gateway (one UPDATE per interval)
         .only("id", "uuid", "name", "url", "agent_secret", "status", "zone_id", "cluster_id")
         .order_by("id")
     )
