@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from compute.ui import infra, instances, keypairs, wizard
+from compute.ui import clusters, infra, instances, keypairs, wizard
 
 app_name = "compute"
 
@@ -40,6 +40,7 @@ urlpatterns = [
     path("pods/add/", infra.PodCreateView.as_view(), name="pod_create"),
     path("clusters/", infra.ClusterListView.as_view(), name="cluster_list"),
     path("clusters/add/", infra.ClusterCreateView.as_view(), name="cluster_create"),
+    path("clusters/<int:pk>/", clusters.ClusterDetailView.as_view(), name="cluster_detail"),
     path("hosts/", infra.HostListView.as_view(), name="host_list"),
     path("hosts/add/", infra.HostCreateView.as_view(), name="host_create"),
     path("hosts/<int:pk>/", infra.HostDetailView.as_view(), name="host_detail"),

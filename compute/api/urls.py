@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from compute.api import instances, views
+from compute.api import enrollment, instances, views
 
 router = SimpleRouter()
 router.register("zones", views.ZoneViewSet, basename="zone")
@@ -10,5 +10,6 @@ router.register("hosts", views.HostViewSet, basename="host")
 router.register("service-offerings", views.ServiceOfferingViewSet, basename="serviceoffering")
 router.register("ssh-keypairs", views.SSHKeyPairViewSet, basename="sshkeypair")
 router.register("instances", instances.InstanceViewSet, basename="instance")
+router.register("enrollment-tokens", enrollment.EnrollmentTokenViewSet, basename="enrollmenttoken")
 
 urlpatterns = router.urls

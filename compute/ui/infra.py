@@ -114,8 +114,9 @@ class PodListView(ObjectListView):
 
 
 class ClusterTable(Table):
+    detail_url = "compute:cluster_detail"
     columns = [
-        Column("name", sort="name"),
+        Column("name", sort="name", link=True),
         Column("zone", accessor="zone.name", sort="zone__name"),
         Column("pod", accessor="pod.name"),
         Column("hypervisor", sort="hypervisor"),
