@@ -7,7 +7,7 @@ under ``<command>response``. Commands absent from the registry do not exist.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +78,16 @@ class Command:
     @property
     def response_key(self) -> str:
         return self.response_name or f"{self.name.lower()}response"
+
+    def unsupported(self, sent: Iterable[str]) -> list[str]:
+        """The arguments in ``sent`` (lower-cased names) that upstream's command takes and
+        this one does not declare: refused with 431 rather than silently ignored. Names
+        upstream does not know either are ignored, as upstream ignores them."""
+        from portal.cloudstack.upstream import params
+
+        upstream = params(self.name)
+        declared = {p.name.lower() for p in self.params}
+        return sorted(n for n in sent if n in upstream and n not in declared)
 
     def related(self) -> str:
         if self.shape is None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -28,29 +26,56 @@ from portal.cloudstack.errors import (
     ApiError,
 )
 from portal.cloudstack.registry import lookup
+from portal.cloudstack.serialise import (
+    JSON_CONTENT_TYPE,
+    XML_CONTENT_TYPE,
+    to_json,
+    to_xml,
+    wants_json,
+)
 
 log = logging.getLogger(__name__)
-CONTENT_TYPE = "application/json; charset=UTF-8"
 GENERIC_ERROR = "Internal error executing command, please contact your system administrator"
 
 
-def json_response(payload: dict, status: int = 200, description: str | None = None) -> HttpResponse:
-    response = HttpResponse(
-        json.dumps(payload, cls=DjangoJSONEncoder), status=status, content_type=CONTENT_TYPE
-    )
+def respond(
+    key: str,
+    body: dict,
+    *,
+    as_json: bool,
+    status: int = 200,
+    description: str | None = None,
+    authenticated: bool = True,
+) -> HttpResponse:
+    """``{key: body}`` as JSON or as CloudStack's XML (version attribute for known callers)."""
+    if as_json:
+        response = HttpResponse(to_json(key, body), status=status, content_type=JSON_CONTENT_TYPE)
+    else:
+        from portal.cloudstack.commands.discovery import VERSION
+
+        text = to_xml(key, body, VERSION if authenticated else None)
+        response = HttpResponse(text, status=status, content_type=XML_CONTENT_TYPE)
     if description is not None:
         response["X-Description"] = description.replace("\n", " ")[:1000]
     return response
 
 
-def error_response(error: ApiError, key: str) -> HttpResponse:
+def error_response(error: ApiError, key: str, *, as_json: bool) -> HttpResponse:
     if error.code == UNSUPPORTED_ACTION:
         key = "errorresponse"
-    body = {"uuidList": [], "errorcode": error.code, "errortext": error.text}
+    body = {"uuidList": [], "errorcode": error.code}
     if error.cserrorcode is not None:
         body["cserrorcode"] = error.cserrorcode
+    body["errortext"] = error.text
     description = error.text if error.cserrorcode is not None else None
-    return json_response({key: body}, error.code, description)
+    return respond(
+        key,
+        body,
+        as_json=as_json,
+        status=error.code,
+        description=description,
+        authenticated=error.code != UNAUTHORIZED,
+    )
 
 
 def merged_params(request) -> dict[str, str]:
@@ -103,6 +128,7 @@ def api(request) -> HttpResponse:
     import portal.cloudstack.commands  # noqa: F401  (registers every command)
 
     raw = merged_params(request)
+    as_json = wants_json(raw)
     name = raw.get("command", "")
     cmd = lookup(name) if name else None
     key = (
@@ -111,10 +137,10 @@ def api(request) -> HttpResponse:
         else (f"{name.lower()}response" if name == "login" or name == "logout" else "errorresponse")
     )
     if name == "login":
-        return _login(request, raw)
+        return _login(request, raw, as_json)
     if name == "logout":
         auth.logout(request)
-        response = json_response({"logoutresponse": {"description": "success"}})
+        response = respond("logoutresponse", {"description": "success"}, as_json=as_json)
         response.delete_cookie(auth.SESSION_COOKIE)
         return response
     user = None
@@ -126,16 +152,8 @@ def api(request) -> HttpResponse:
             if user is None:
                 raise ApiError(UNAUTHORIZED, auth.BAD_SESSION, None)
         if not name:
-            return json_response(
-                {
-                    "errorresponse": {
-                        "uuidList": [],
-                        "errorcode": 400,
-                        "errortext": "no command specified",
-                    }
-                },
-                400,
-            )
+            body = {"uuidList": [], "errorcode": 400, "errortext": "no command specified"}
+            return respond("errorresponse", body, as_json=as_json, status=400)
         if cmd is None or not _allowed(user, cmd.name):
             raise ApiError(UNSUPPORTED_ACTION, NOT_AVAILABLE)
         plain, maps = split_params(raw)
@@ -146,6 +164,14 @@ def api(request) -> HttpResponse:
                     f"Unable to execute API command {cmd.name.lower()} "
                     f"due to missing parameter {param.name}",
                 )
+        refused = cmd.unsupported({n for n, v in plain.items() if v != ""} | set(maps))
+        if refused:
+            raise ApiError(
+                PARAM_ERROR,
+                f"Unable to execute API command {cmd.name.lower()} due to unsupported "
+                f"parameter {', '.join(refused)}: not implemented by this cloud",
+                CS_INVALID_PARAMETER,
+            )
         ctx = Context(cmd, user, plain, maps, getattr(request, "client_ip", None))
         if cmd.is_list:
             payload = cmd.handler(ctx)
@@ -153,8 +179,8 @@ def api(request) -> HttpResponse:
             with transaction.atomic():
                 payload = cmd.handler(ctx)
     except Exception as exc:  # every failure becomes a CloudStack error envelope
-        return error_response(translate(exc, user), key)
-    return json_response({key: payload})
+        return error_response(translate(exc, user), key, as_json=as_json)
+    return respond(key, payload, as_json=as_json)
 
 
 def _allowed(user, command: str) -> bool:
@@ -164,15 +190,16 @@ def _allowed(user, command: str) -> bool:
     return account.role.allows(command)  # compiled rules are cached per process
 
 
-def _login(request, raw: dict[str, str]) -> HttpResponse:
+def _login(request, raw: dict[str, str], as_json: bool) -> HttpResponse:
     if request.method != "POST":
         error = ApiError(METHOD_NOT_ALLOWED, "Please use HTTP POST to authenticate using this API")
-        return error_response(error, "loginresponse")
+        return error_response(error, "loginresponse", as_json=as_json)
     plain, _ = split_params(raw)
     try:
         body = auth.login(request, plain)
     except ApiError as error:
-        return error_response(error, "loginresponse")
-    response = json_response({"loginresponse": {k: v for k, v in body.items() if v is not None}})
+        return error_response(error, "loginresponse", as_json=as_json)
+    answer = {k: v for k, v in body.items() if v is not None}
+    response = respond("loginresponse", answer, as_json=as_json)
     response.set_cookie(auth.SESSION_COOKIE, body["sessionkey"], httponly=True, samesite="Lax")
     return response

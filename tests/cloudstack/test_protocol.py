@@ -201,7 +201,7 @@ def test_login_session_and_logout(client, tenant, seeded):
     assert client.get("/client/api?command=listZones&response=json").status_code == 401
     assert client.get("/client/api?command=listZones&sessionkey=wrong").status_code == 401
     assert client.get(f"/client/api?command=nope&sessionkey={key}").status_code == 432
-    out = client.get(f"/client/api?command=logout&sessionkey={key}")
+    out = client.get(f"/client/api?command=logout&sessionkey={key}&response=json")
     assert out.json() == {"logoutresponse": {"description": "success"}}
     assert (
         client.get(f"/client/api?command=listServiceOfferings&sessionkey={key}").status_code == 401
@@ -212,6 +212,7 @@ def test_session_needs_the_cookie_too(client, tenant, seeded):
     domain = tenant.account.domain.path
     response = client.post(
         f"/client/api?command=login&username={tenant.username}&password=Secret-pass-1&domain={domain}"
+        "&response=json"
     )
     key = response.json()["loginresponse"]["sessionkey"]
     assert client.get(f"/client/api?command=listDomains&sessionkey={key}").status_code == 200

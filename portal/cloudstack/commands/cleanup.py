@@ -4,7 +4,7 @@ once, so those answer an already finished job whose result is ``success``."""
 
 from __future__ import annotations
 
-from compute.models import ServiceOffering
+from compute.models import ServiceOffering, Zone
 from compute.services.offerings import delete_service_offering as _delete_offering
 from portal.cloudstack.asyncjobs import answer, completed_job
 from portal.cloudstack.errors import param_error
@@ -70,10 +70,21 @@ def _template(ctx, *, is_iso: bool) -> Template:
         raise param_error(
             f"Unable to find {'ISO' if is_iso else 'template'} with id {ctx.str('id')}"
         )
+    zone = ctx.get(Zone, "zoneid")
+    if zone is not None and template.zone_id not in (None, zone.pk):
+        kind = "ISO" if is_iso else "template"
+        raise param_error(f"The {kind} {template.name} is not in zone {zone.name}")
     return template
 
 
-ZONE_PARAM = [Param("zoneid", "uuid", related="listZones", description="ignored: every zone")]
+ZONE_PARAM = [
+    Param(
+        "zoneid",
+        "uuid",
+        related="listZones",
+        description="the zone the image must be in (ours live in one zone or in all)",
+    )
+]
 
 
 @_async_delete("deleteTemplate", "Deletes a template from the system.", "listTemplates", ZONE_PARAM)

@@ -73,7 +73,6 @@ def _zone_fields(ctx) -> dict:
         Param("name"),
         Param("available", "boolean"),
         Param("networktype"),
-        Param("showcapacities", "boolean"),
     ],
     shape=ZONE,
     is_list=True,

@@ -110,7 +110,6 @@ def EVENT(event, ctx):
         Param("type"),
         Param("startdate", "date"),
         Param("enddate", "date"),
-        Param("duration", "integer"),
     ],
     shape=EVENT,
     is_list=True,

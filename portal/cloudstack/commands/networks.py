@@ -432,7 +432,6 @@ register_result(
         Param("traffictype", required=True),
         Param("kvmnetworklabel"),
         Param("hypervnetworklabel"),
-        Param("isolationmethod"),
         Param("vlan"),
     ],
     shape=TRAFFIC_TYPE,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compute import services as compute_services
-from compute.models import ServiceOffering, Zone
+from compute.models import Instance, ServiceOffering, Zone
 from networking.models import NetworkOffering
 from portal.cloudstack.registry import command
 from storage import services as storage_services
@@ -72,6 +72,13 @@ def list_service_offerings(ctx):
         qs = qs.filter(pk=ctx.get(ServiceOffering, "id").pk)
     if ctx.has("name"):
         qs = qs.filter(name=ctx.str("name"))
+    ctx.get(Zone, "zoneid")  # offerings are not zone-scoped: a valid zone lists them all
+    if ctx.has("virtualmachineid"):
+        # the offerings the instance can change to: not the one it has
+        vm = ctx.get(Instance, "virtualmachineid")
+        qs = qs.exclude(pk=vm.service_offering_id).filter(
+            storage_type=vm.service_offering.storage_type
+        )
     return ctx.listing(ctx.keyword(qs))
 
 

@@ -97,7 +97,7 @@ def disable(ctx):
     "issueOutOfBandManagementPowerAction",
     "Initiates a power action (ON, OFF, CYCLE, RESET, STATUS) on a host "
     "through its out-of-band management driver",
-    params=[HOST_ID, Param("action", required=True), Param("timeout", "long")],
+    params=[HOST_ID, Param("action", required=True)],
     shape=OOBM,
     isasync=True,
 )

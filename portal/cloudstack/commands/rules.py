@@ -59,6 +59,12 @@ def _match(ctx) -> dict:
     }
 
 
+def _user_rule(ctx) -> None:
+    """Firewall ``type``: only user rules can be created through the API."""
+    if ctx.has("type") and ctx.str("type").lower() != "user":
+        raise param_error("Only firewall rules of type user can be created")
+
+
 def _ports(rule) -> dict:
     return {
         "protocol": rule.protocol,
@@ -141,6 +147,7 @@ register_result("EgressRule", egress_queryset, EGRESS_RULE, "FirewallRule")
     isasync=True,
 )
 def create_firewall_rule(ctx):
+    _user_rule(ctx)
     ip = ctx.get(IPAddress, "ipaddressid", action="change", required=True)
     rule, job = svc.create_firewall_rule(
         acting_user=ctx.user, client_ip=ctx.client_ip, ip_address=ip, **_match(ctx)
@@ -197,6 +204,7 @@ def list_firewall_rules(ctx):
 def create_egress_firewall_rule(ctx):
     if ctx.has("destcidrlist"):
         raise param_error("destcidrlist is not supported")
+    _user_rule(ctx)
     network = ctx.get(Network, "networkid", action="change", required=True)
     rule, job = svc.create_egress_rule(
         acting_user=ctx.user, client_ip=ctx.client_ip, network=network, **_match(ctx)

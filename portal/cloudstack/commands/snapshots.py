@@ -88,8 +88,8 @@ def _snapshot(ctx) -> Snapshot:
         Param("account", description="ignored: the snapshot belongs to the volume's account"),
         Param("domainid", "uuid", description="ignored: the volume's domain is used"),
         Param("policyid", "uuid", description="not supported"),
-        Param("quiescevm", "boolean", description="ignored"),
-        Param("asyncbackup", "boolean", description="ignored"),
+        Param("quiescevm", "boolean", description="true is refused: no quiescing agent"),
+        Param("asyncbackup", "boolean", description="no effect: snapshots stay on primary"),
         Param("locationtype", description="only PRIMARY is supported"),
     ],
     shape=SNAPSHOT,
@@ -98,6 +98,8 @@ def _snapshot(ctx) -> Snapshot:
 def create_snapshot(ctx):
     if ctx.has("policyid"):
         raise param_error("Snapshot policies are not supported")
+    if ctx.bool("quiescevm"):
+        raise param_error("Quiescing the instance while taking a snapshot is not supported")
     if ctx.has("locationtype") and ctx.str("locationtype").upper() != "PRIMARY":
         raise param_error("Only locationtype=PRIMARY is supported")
     volume = ctx.get(
