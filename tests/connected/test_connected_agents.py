@@ -175,3 +175,53 @@ def test_heartbeats_keep_last_ping_fresh(cluster, gateway, agents):
         lambda: Host.objects.get(pk=host.pk).last_ping > first,
         timeout=10, what="a heartbeat recorded by the gateway", proc=proc,
     )  # fmt: skip
+
+
+def test_deploy_and_stop_on_a_connected_host(tenant, cloud, gateway, agents, no_broker):
+    from compute.lifecycle import deploy_instance, specs, stop_instance
+    from compute.models import ServiceOffering
+    from portal.tasks import run_job
+
+    Host.objects.filter(pk__in=[h.pk for h in cloud["hosts"]]).update(resource_state="Disabled")
+    _, token = create_enrollment_token(acting_user=None, cluster=cloud["cluster"])
+    proc = agents(gateway["gw"].url, token=token, host_id="behind-nat")
+    host = wait_up("behind-nat", proc)
+    wait_for(lambda: _pool_known_in(host, cloud["pool"]), what="zone pool on the agent", proc=proc)
+
+    instance, job = deploy_instance(
+        acting_user=tenant, zone=cloud["zone"], template=cloud["template"], name="via-gw",
+        service_offering=ServiceOffering.objects.get(name="Small Instance"),
+    )  # fmt: skip
+    run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error_text
+    instance.refresh_from_db()
+    assert instance.state == "Running" and instance.host == host
+    name = specs.vm_name(instance)
+    assert agent.send(host, c.PingCommand(host_id="")).vm_states == {name: "running"}
+
+    stop = stop_instance(instance, acting_user=tenant)
+    run_job(stop.pk)
+    instance.refresh_from_db()
+    assert instance.state == "Stopped"
+    assert agent.send(host, c.PingCommand(host_id="")).vm_states.get(name) in (None, "stopped")
+
+
+def _pool_known_in(host, pool):
+    from compute.lifecycle import specs
+
+    try:
+        return agent.send(host, c.StorageStatsCommand(pool=specs.pool_name(pool))).pool
+    except JobError:
+        return None
+
+
+def test_the_direct_ping_sweep_leaves_connected_hosts_to_the_gateway(cluster, gateway, agents):
+    from compute.tasks import ping_hosts
+
+    _, token = create_enrollment_token(acting_user=None, cluster=cluster)
+    proc = agents(gateway["gw"].url, token=token, host_id="swept")
+    host = wait_up("swept", proc)
+    assert ping_hosts() == {"answered": 0, "failed": 0, "disconnected": 0}
+    host.refresh_from_db()
+    assert host.status == HostStatus.UP
