@@ -191,10 +191,23 @@ def _free_public_ips(account, zone):
     )
 
 
+def _not_free(account, zone, address: str) -> str:
+    if not IPAddress.objects.filter(zone=zone, address=address).exists():
+        return f"{address} is not a public IP address of zone {zone}."
+    return f"{address} is not free for account {account.name}."
+
+
 def allocate_public_ip(
-    account, zone, network: Network | None = None, *, acting_user, client_ip=None
+    account,
+    zone,
+    network: Network | None = None,
+    *,
+    acting_user,
+    client_ip=None,
+    address: str | None = None,
 ) -> IPAddress:
-    """Allocate a free public IP of ``zone`` to ``account`` (optionally for ``network``).
+    """Allocate a free public IP of ``zone`` to ``account`` (optionally for ``network``);
+    ``address`` asks for that one (it must be a free public address the account may use).
 
     The account's ``public_ip`` limit is honoured. A free row is locked (``SKIP LOCKED`` on
     PostgreSQL) and claimed with a conditional UPDATE ... WHERE state = 'Free', so two
@@ -208,10 +221,17 @@ def allocate_public_ip(
             raise ValidationError({"network": "The network belongs to another account."})
         if network.guest_type == GuestIpType.L2:
             raise ValidationError({"network": "L2 networks take no public IPs."})
+    free = _free_public_ips(account, zone)
+    if address is not None:
+        free = free.filter(address=address)
+        if not free.exists():
+            raise ValidationError({"ipaddress": _not_free(account, zone, address)})
     with transaction.atomic():
         check_limit(account, ResourceType.PUBLIC_IP)
         while True:
-            candidate = lock_free_rows(_free_public_ips(account, zone)).order_by("id").first()
+            candidate = lock_free_rows(free).order_by("id").first()
+            if candidate is None and address is not None:
+                raise ValidationError({"ipaddress": _not_free(account, zone, address)})
             if candidate is None:
                 raise InsufficientCapacity(f"No free public IP address left in zone {zone}.")
             now = timezone.now()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Address
+
 from compute.models import Pod, Zone
 from networking import services
 from networking.choices import IpState, NetworkState
@@ -253,6 +255,18 @@ def list_public_ip_addresses(ctx):
     return ctx.listing(ctx.keyword(qs, "address").order_by("id"))
 
 
+def _ipv4(ctx, name: str) -> str | None:
+    value = ctx.str(name)
+    if value is not None:
+        try:
+            IPv4Address(value)
+        except ValueError as exc:
+            raise param_error(
+                f"Invalid parameter {name} value={value}: not an IPv4 address"
+            ) from exc
+    return value
+
+
 @command(
     "associateIpAddress",
     "Acquires and associates a public IP to an account.",
@@ -261,6 +275,7 @@ def list_public_ip_addresses(ctx):
         Param("networkid", "uuid", related="listNetworks"),
         Param("account"),
         Param("domainid", "uuid", related="listDomains"),
+        Param("ipaddress", description="the free public IP address to acquire"),
     ],
     shape=IP_ADDRESS,
     isasync=True,
@@ -274,7 +289,12 @@ def associate_ip_address(ctx):
         )
     account = _owner_account(ctx) or (network.account if network else ctx.user.account)
     ip = services.allocate_public_ip(
-        account, zone, network, acting_user=ctx.user, client_ip=ctx.client_ip
+        account,
+        zone,
+        network,
+        acting_user=ctx.user,
+        client_ip=ctx.client_ip,
+        address=_ipv4(ctx, "ipaddress"),
     )
     return answer(completed_job(ctx, ip), ip)
 
