@@ -21,6 +21,12 @@ class ServiceOffering(PortalModel):
     offer_ha = models.BooleanField(verbose_name="HA", default=False)
     limit_cpu_use = models.BooleanField(verbose_name="limit CPU use", default=False)
     host_tags = models.JSONField(verbose_name="host tags", default=list, blank=True)
+    storage_tags = models.JSONField(
+        verbose_name="storage tags",
+        default=list,
+        blank=True,
+        help_text="Tags the primary storage pool of the root disk must carry.",
+    )
     storage_type = models.CharField(
         verbose_name="storage type",
         max_length=8,
