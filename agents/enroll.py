@@ -34,9 +34,10 @@ if TYPE_CHECKING:  # the agent side never needs requests
 class EnrollmentError(ClientError):
     """Enrollment failed; ``reason`` is a stable code, the message is for operators."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, resource: str = "") -> None:
         super().__init__(message)
         self.reason = reason
+        self.resource = resource  # the agent's resource kind, for hypervisor_mismatch
 
 
 def derive_key(password: str, salt: bytes, iterations: int) -> bytes:
@@ -207,7 +208,8 @@ def enroll(
         if not MIN_ITERATIONS <= iterations <= MAX_ITERATIONS:
             raise EnrollmentError("bad_answer", f"the agent asks for {iterations} iterations")
         if expected_resource is not None and resource != expected_resource:
-            raise EnrollmentError("hypervisor_mismatch", f"the agent runs the {resource} resource")
+            message = f"the agent runs the {resource} resource"
+            raise EnrollmentError("hypervisor_mismatch", message, resource)
         key = derive_key(password, salt, iterations)
         proof = client_proof(key, script)
         second = post({"step": 2, "challenge_id": first["challenge_id"], "proof": proof})

@@ -15,14 +15,14 @@ from agents.protocol import commands as c
 from agents.protocol.specs import PoolSpec
 from compute import agent
 from compute.choices import HostStatus
+from compute.host_enrollment import HYPERVISORS, enroll_host, needs_enrollment
 from compute.lifecycle import specs
 from compute.models import Host
+from compute.services.host_names import adopt_reported_hostname
 from portal.choices import EventLevel
 from portal.services.audit import record_event
 from portal.services.jobs import JobError, job_handler
 from storage.models import StoragePool
-
-HYPERVISORS = {"kvm": "KVM", "hyperv": "Hyperv", "simulator": "Simulator"}
 
 
 def pool_spec(pool: StoragePool) -> PoolSpec:
@@ -47,16 +47,30 @@ def pools_of(host: Host):
 
 @job_handler("host.connect")
 def connect_host_job(job, report) -> dict:
-    """Ask the agent for the host's facts, check its hypervisor, connect its storage pools."""
-    host = Host.objects.select_related("cluster").get(pk=job.params["host_id"])
-    report(20, f"Contacting the agent at {host.url}")
+    """Enroll the agent when the host came with credentials, ask it for the host's facts,
+    check its hypervisor, take its hostname as default name, connect its storage pools."""
+    host = Host.objects.select_related("cluster").filter(pk=job.params["host_id"]).first()
+    if host is None:
+        raise JobError("The host was removed before it connected.", code=530)
     try:
+        if needs_enrollment(host):
+            report(10, f"Enrolling the agent at {host.url} as {host.username}")
+            enroll_host(host)
+        elif not host.agent_secret and host.url.startswith(("http://", "https://")):
+            raise JobError(
+                f"Host {host.name} has no credentials: give the username and password of its "
+                "enrollment account (or its agent's shared secret).",
+                code=530,
+            )
+        report(20, f"Contacting the agent at {host.url}")
         facts = agent.send(host, c.StartupCommand(host_id=str(host.uuid)))
         reported = HYPERVISORS.get(facts.hypervisor.lower(), facts.hypervisor)
         if reported != host.hypervisor:
             raise JobError(
                 f"Agent reports hypervisor {facts.hypervisor}, host is {host.hypervisor}.", code=530
             )
+        if job.params.get("default_name"):
+            adopt_reported_hostname(host, facts.hostname)
         report(60, "Connecting primary storage")
         for pool in pools_of(host):
             agent.send(host, c.ModifyStoragePoolCommand(pool=pool_spec(pool), add=True))

@@ -241,6 +241,11 @@ LOGGING = {
 AGENT_CONNECT_TIMEOUT = float(os.environ.get("AGENT_CONNECT_TIMEOUT", "5"))
 AGENT_COMMAND_TIMEOUT = float(os.environ.get("AGENT_COMMAND_TIMEOUT", "300"))
 AGENT_TLS_VERIFY = env_bool("AGENT_TLS_VERIFY", True)
+# Enrollment (addHost with username/password): read timeout of each of its two requests,
+# and how long addHost / the zone wizard wait for the host.connect job (CloudStack's
+# addHost answers only once the host is Up or has failed).
+AGENT_ENROLL_TIMEOUT = float(os.environ.get("AGENT_ENROLL_TIMEOUT", "30"))
+ADD_HOST_WAIT_SECONDS = float(os.environ.get("ADD_HOST_WAIT_SECONDS", "60"))
 # Heartbeats: hosts are pinged every AGENT_PING_INTERVAL seconds and marked Disconnected
 # after AGENT_PING_TIMEOUT_FACTOR intervals without an answer (CloudStack: 60 s x 2.5).
 AGENT_PING_INTERVAL = int(os.environ.get("AGENT_PING_INTERVAL", "60"))

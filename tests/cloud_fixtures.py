@@ -22,6 +22,40 @@ def simulator():
     server.stop()
 
 
+ENROLL_USER, ENROLL_PASSWORD = "root", "1pass@word1"
+
+
+@pytest.fixture
+def enrolling_agent(tmp_path):
+    """``start(kind="simulator", resource=None, **config)``: agents without a static secret
+    that enroll hosts for ENROLL_USER/ENROLL_PASSWORD (a Hyper-V agent: its WinRM account),
+    issued secrets kept under tmp_path; stopped at teardown."""
+    from agents.accounts import Account
+    from agents.config import AgentConfig
+    from agents.enroll import MIN_ITERATIONS
+    from agents.resources import create_provider
+    from agents.server import AgentHTTPServer
+
+    servers = []
+
+    def start(kind="simulator", resource=None, **config):
+        if kind != "hyperv":
+            config.setdefault(
+                "accounts", [Account.from_password(ENROLL_USER, ENROLL_PASSWORD, MIN_ITERATIONS)]
+            )
+        state = str(tmp_path / f"agent-{len(servers)}.state.json")
+        cfg = AgentConfig(resource=resource or {}, state_file=state, **config)
+        server = AgentHTTPServer(
+            ("127.0.0.1", 0), create_provider(kind, cfg.resource), cfg, resource_kind=kind
+        )
+        servers.append(server.start())
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
 @pytest.fixture
 def no_broker(monkeypatch):
     """Collect jobs instead of sending them to Celery; tests run them with run_job()."""

@@ -15,6 +15,7 @@ from compute.choices import HostStatus, InstanceState, ResourceState
 from compute.hypervisors import validate_hypervisor
 from compute.models import Host, Instance
 from compute.services._common import check_immutable, check_tag_list, check_unique
+from compute.services.host_names import default_host_name
 from portal.services.audit import record_event
 from portal.services.base import apply_changes, delete_with_event, save_validated
 from portal.services.jobs import create_job, get_handler
@@ -71,8 +72,9 @@ def create_host(*, acting_user, client_ip: str | None = None, **fields) -> Host:
         given = fields.pop(derived, None)
         if given is not None and given.pk != getattr(cluster, f"{derived}_id"):
             raise ValidationError({derived: f"The {derived} must be the cluster's {derived}."})
-    if not fields.get("name"):
-        fields["name"] = urlsplit(fields["url"]).hostname
+    default_name = not fields.get("name")
+    if default_name:  # provisional; the connect job takes the hostname the agent reports
+        fields["name"] = default_host_name(cluster.zone_id, fields["url"])
     host = Host(
         zone_id=cluster.zone_id,
         pod_id=cluster.pod_id,
@@ -85,8 +87,9 @@ def create_host(*, acting_user, client_ip: str | None = None, **fields) -> Host:
         save_validated(host, event_type="HOST.ADD", acting_user=acting_user, client_ip=client_ip)
         host.connect_job = None
         if get_handler("host.connect") is not None:
+            params = {"host_id": host.pk, "default_name": default_name}
             host.connect_job = create_job(
-                "host.connect", acting_user=acting_user, resource=host, params={"host_id": host.pk}
+                "host.connect", acting_user=acting_user, resource=host, params=params
             )
     return host
 

@@ -108,7 +108,7 @@ class TestHostRules:
         assert response.status_code == 201, response.content
         job = AsyncJob.objects.get(command="host.connect")
         assert response.data["job"] == str(job.uuid)
-        assert job.params == {"host_id": response.data["id"]}
+        assert job.params == {"host_id": response.data["id"], "default_name": True}
 
     def test_enable_disable(self, api_client, root_admin):
         host = HostFactory()
