@@ -143,7 +143,7 @@ def test_runportal_serves_and_stops_everything_it_started(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
     env.update(
         PORTAL_VAR_DIR=str(tmp_path), PORT=str(port), PORTAL_REDIS_PORT=str(redis_port),
-        DEBUG="1", PYTHONUNBUFFERED="1",
+        PORTAL_DEMO_AGENT_LISTEN=f"127.0.0.1:{free_port()}", DEBUG="1", PYTHONUNBUFFERED="1",
     )  # fmt: skip
     log = tmp_path / "runportal.log"
     with open(log, "wb") as out:

@@ -1,19 +1,23 @@
 """Set up and run the whole portal in the foreground (what ``make run`` does).
 
-Setup: migrate, ensure the admin user, seed demo data (when a ``seed_demo`` command exists),
-collect static files. Then it starts and supervises, each in its own process group:
+Setup: migrate, ensure the admin user, collect static files. Then it starts and supervises,
+each in its own process group:
 
 * a private Redis under ``var/redis/`` on 127.0.0.1 (``PORTAL_REDIS_PORT``, default 6479),
   unless ``CELERY_BROKER_URL`` is set;
 * a Celery worker and Celery beat;
-* the simulator agent of the demo hosts, when ``seed_demo`` wrote its config;
+* the simulator agent of the demo hosts (its state kept in ``var/simulator-inventory.json``);
 * the web server on 127.0.0.1:``PORT`` (default 8000): Django's ``runserver`` (no reloader)
   when DEBUG is on, which also serves /static/; gunicorn when DEBUG is off, where /static/
   (collected into ``var/static``) must be served by the reverse proxy in front.
 
-It prints the URL and the admin login once everything answers. SIGINT (Ctrl-C), SIGTERM or
-SIGHUP stop every process it started; so does any of them exiting. The children also get
-SIGTERM from the kernel should this process die without cleaning up (PR_SET_PDEATHSIG).
+Once the broker runs it seeds the demo cloud (when a ``seed_demo`` command exists), so the
+demo hosts' connect jobs reach the worker at once, and sends again the jobs an earlier run
+left pending. It prints the URL and the admin login once everything answers and the demo
+hosts are Up (``PORTAL_DEMO_WAIT`` seconds at most, then a warning naming the others).
+SIGINT (Ctrl-C), SIGTERM or SIGHUP stop every process it started; so does any of them
+exiting. The children also get SIGTERM from the kernel should this process die without
+cleaning up (PR_SET_PDEATHSIG).
 """
 
 import ctypes
@@ -30,6 +34,7 @@ from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
+from django.utils import timezone
 
 from portal import demo
 from portal.management.commands.ensure_admin import login_hint
@@ -52,6 +57,13 @@ def env_port(name: str, default: int) -> int:
     value = os.environ.get(name, "") or str(default)
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise CommandError(f"{name} must be a TCP port number, not {value!r}")
+    return int(value)
+
+
+def env_seconds(name: str, default: int) -> int:
+    value = os.environ.get(name, "") or str(default)
+    if not value.isdigit():
+        raise CommandError(f"{name} must be a number of seconds, not {value!r}")
     return int(value)
 
 
@@ -225,8 +237,10 @@ class Command(BaseCommand):
             if p is not None and port_in_use(p):
                 raise CommandError(f"127.0.0.1:{p} is already in use; stop that or set {hint}")
 
+        started = time.monotonic()
         if not skip_setup:
             self.setup()
+        seed = not skip_setup and "seed_demo" in get_commands()
         connections.close_all()
 
         sup = Supervisor(self.say)
@@ -263,7 +277,9 @@ class Command(BaseCommand):
                        "--graceful-timeout", str(STOP_TIMEOUT - 2)]  # fmt: skip
             agent_config = demo.simulator_config_path()
             agent_port = int(demo.DEMO_AGENT_LISTEN.rsplit(":", 1)[1])
-            start_agent = agent_config.exists()  # written by seed_demo: the demo hosts' agent
+            start_agent = seed or agent_config.exists()  # the demo hosts' agent
+            if start_agent:
+                demo.simulator_config()  # written once; older ones gain the state file
             if start_agent and port_in_use(agent_port):
                 self.say(f"{demo.DEMO_AGENT_LISTEN} is in use: not starting the simulator agent")
                 start_agent = False
@@ -273,10 +289,16 @@ class Command(BaseCommand):
                     "--listen", demo.DEMO_AGENT_LISTEN, "--config", str(agent_config),
                 ], env)  # fmt: skip
             sup.start("web", web, env)
+            since = timezone.now()
+            if seed:  # the broker is up: the demo hosts' connect jobs are sent at once
+                self.seed()
             sup.wait_for("web server", lambda: port_open(port), timeout=60)
             if start_agent:
                 sup.wait_for("simulator agent", lambda: port_open(agent_port), timeout=30)
             sup.wait_for("celery worker", lambda: worker_answers(worker_name), timeout=60)
+            if start_agent:
+                self.wait_for_demo_hosts(sup, since)
+            self.say(f"ready in {time.monotonic() - started:.1f}s")
             self.banner(port)
             sup.run_forever()
         except Stopped as reason:
@@ -289,13 +311,45 @@ class Command(BaseCommand):
         self.say("all processes stopped")
 
     def setup(self) -> None:
+        """Migrate, ensure the admin, collect static files (the demo is seeded later, once
+        the broker runs)."""
         started = time.monotonic()
         call_command("migrate", interactive=False, verbosity=1)
         call_command("ensure_admin", stdout=self.stdout)
-        if "seed_demo" in get_commands():
-            call_command("seed_demo", stdout=self.stdout)
         call_command("collectstatic", interactive=False, verbosity=0)
         self.say(f"setup done in {time.monotonic() - started:.1f}s")
+
+    def seed(self) -> None:
+        """Seed the demo cloud and send again the jobs an earlier run left pending."""
+        from portal.services.jobs import requeue_pending_jobs
+
+        requeued = requeue_pending_jobs(0)
+        if requeued:
+            self.say(f"sent {requeued} pending job(s) of an earlier run to the worker again")
+        call_command("seed_demo", stdout=self.stdout)
+        connections.close_all()
+
+    def wait_for_demo_hosts(self, sup: Supervisor, since) -> None:
+        """Ping the hosts now, then wait (``PORTAL_DEMO_WAIT`` seconds, default 60) until
+        every demo host is Up with a heartbeat of this run; say which are not, if any."""
+        from compute.tasks import ping_hosts
+
+        ping_hosts.delay()  # a warm restart: hosts of the last run answer their first ping
+        timeout = env_seconds("PORTAL_DEMO_WAIT", 60)
+        deadline = time.monotonic() + timeout
+        while waiting := demo.hosts_not_ready(since):
+            sup.check()
+            if time.monotonic() > deadline:
+                states = ", ".join(f"{name} {status}" for name, status in waiting.items())
+                self.say(
+                    f"WARNING: demo hosts not Up after {timeout}s ({states}); deploys on the "
+                    "demo cloud may fail: see the host's events and the Jobs page"
+                )
+                break
+            time.sleep(0.2)
+        else:
+            self.say(f"demo hosts Up ({demo.DEMO_HOSTS})")
+        connections.close_all()
 
     def banner(self, port: int) -> None:
         mode = "runserver (DEBUG on)" if settings.DEBUG else "gunicorn (DEBUG off)"
