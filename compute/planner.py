@@ -208,6 +208,8 @@ def explain(request: PlacementRequest) -> str:
             reasons.append(f"{counts[key]} {label}")
     if request.host_tags:
         reasons.append(f"host tags required: {', '.join(request.host_tags)}")
+    if request.storage_tags and request.root_disk_bytes:
+        reasons.append(f"storage tags required: {', '.join(request.storage_tags)}")
     if request.root_disk_bytes:
         reasons.append(f"{request.root_disk_bytes // 1024**3} GiB of primary storage needed")
     return (

@@ -86,6 +86,7 @@ def _placement_request(instance: Instance, job) -> PlacementRequest:
         root_disk_bytes=root.size if root is not None and root.pool_id is None else 0,
         hypervisor=instance.hypervisor,
         host_tags=list(offering.host_tags or []),
+        storage_tags=list(offering.storage_tags or []),
         local_storage=offering.storage_type == "local",
         account_id=instance.account_id,
         host_id=pinned,

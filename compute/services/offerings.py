@@ -19,6 +19,7 @@ def _validate_offering(offering: ServiceOffering) -> None:
         check_positive(value, field)
     check_positive(offering.root_disk_size, "root_disk_size")
     offering.host_tags = check_tag_list(offering.host_tags, "host_tags")
+    offering.storage_tags = check_tag_list(offering.storage_tags, "storage_tags")
 
 
 def create_service_offering(

@@ -17,7 +17,7 @@ GIB = 1024**3
 @shape(
     "serviceoffering",
     "id name displaytext cpunumber cpuspeed memory offerha limitcpuuse storagetype hosttags "
-    "iscustomized issystem state rootdisksize domainid domain created",
+    "storagetags iscustomized issystem state rootdisksize domainid domain created",
     cpunumber="integer",
     cpuspeed="integer",
     memory="integer",
@@ -40,6 +40,7 @@ def SERVICE_OFFERING(o, ctx):
         "limitcpuuse": o.limit_cpu_use,
         "storagetype": o.storage_type,
         "hosttags": ",".join(o.host_tags) if o.host_tags else None,
+        "storagetags": ",".join(o.storage_tags) if o.storage_tags else None,
         "iscustomized": o.customized,
         "issystem": o.is_system,
         "state": o.state,
@@ -95,7 +96,8 @@ def list_service_offerings(ctx):
         Param("offerha", "boolean"),
         Param("limitcpuuse", "boolean"),
         Param("storagetype"),
-        Param("hosttags"),
+        Param("hosttags", description="comma-separated tags the host must carry"),
+        Param("tags", description="comma-separated storage tags the root disk's pool must carry"),
         Param("issystem", "boolean"),
         Param("rootdisksize", "long"),
     ],
@@ -123,6 +125,8 @@ def create_service_offering(ctx):
         fields["storage_type"] = ctx.str("storagetype").lower()
     if ctx.has("hosttags"):
         fields["host_tags"] = ctx.list("hosttags")
+    if ctx.has("tags"):
+        fields["storage_tags"] = ctx.list("tags")
     offering = compute_services.create_service_offering(
         acting_user=ctx.user, client_ip=ctx.client_ip, **fields
     )
