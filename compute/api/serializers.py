@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from compute.choices import InstanceState, OfferingState
+from compute.host_enrollment import AGENT_SECRET_HELP
 from compute.models import Cluster, Host, Instance, Pod, ServiceOffering, SSHKeyPair, Zone
 from networking.models import Nic
 from portal.api.serializers import BriefRelatedField, PortalModelSerializer
@@ -134,17 +135,29 @@ class HostSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
         "or those registered by enabled plugins (hypervisor.register).",
     )
     name = serializers.CharField(
-        max_length=255, required=False, help_text="Defaults to the URL's host name."
+        max_length=255, required=False, help_text="Defaults to the hostname the agent reports."
     )
     host_tags = TagListField(required=False)
     username = serializers.CharField(
-        max_length=255, required=False, allow_blank=True, write_only=True
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="The host's enrollment account (Hyper-V: the agent's Windows account).",
     )
     password = serializers.CharField(
-        required=False, allow_blank=True, write_only=True, style={"input_type": "password"}
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        style={"input_type": "password"},
+        help_text="Used once by the connect job to enroll the agent, then wiped.",
     )
     agent_secret = serializers.CharField(
-        required=False, allow_blank=True, write_only=True, style={"input_type": "password"}
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        style={"input_type": "password"},
+        help_text="Optional: " + AGENT_SECRET_HELP,
     )
     agent_url = serializers.CharField(
         source="url", max_length=255, help_text="The agent's http(s)://host:port."

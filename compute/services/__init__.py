@@ -4,6 +4,7 @@ Views, API viewsets and commands call these; nothing else changes compute rows.
 """
 
 from compute.services.clusters import create_cluster, delete_cluster, update_cluster
+from compute.services.host_connect import add_host_and_wait
 from compute.services.hosts import (
     cancel_host_maintenance,
     create_host,
@@ -29,6 +30,7 @@ from compute.services.pods import create_pod, delete_pod, update_pod, validate_p
 from compute.services.zones import create_zone, delete_zone, update_zone
 
 __all__ = [
+    "add_host_and_wait",
     "cancel_host_maintenance",
     "create_cluster",
     "create_host",

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q
 
 from compute.choices import AllocationState, Hypervisor, OfferingState
+from compute.host_enrollment import AGENT_SECRET_HELP
 from compute.models import ServiceOffering, SSHKeyPair, Zone
 from networking.models import Network
 from portal.ui.forms import PortalForm
@@ -150,11 +151,24 @@ class ClusterForm(PortalForm):
 
 class HostForm(PortalForm):
     url = forms.CharField(max_length=255, label="Agent URL", help_text="http(s)://host:port/...")
-    name = forms.CharField(max_length=255, required=False, help_text="Defaults to the URL's host.")
-    username = forms.CharField(max_length=255, required=False)
-    password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
+    name = forms.CharField(
+        max_length=255, required=False, help_text="Defaults to the hostname the agent reports."
+    )
+    username = forms.CharField(
+        max_length=255,
+        required=False,
+        help_text="The host's enrollment account (Hyper-V: the Windows account of the agent).",
+    )
+    password = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Used once to enroll the agent, then forgotten.",
+    )
     agent_secret = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False), label="Agent shared secret"
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        label="Agent shared secret (optional)",
+        help_text=AGENT_SECRET_HELP,
     )
 
 

@@ -14,11 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from compute import services
-from compute.choices import AllocationState
+from compute.choices import AllocationState, HostStatus
 from compute.models import Zone
 from compute.ui import forms
 from networking.services import create_physical_network, create_traffic_type
 from portal.models import AsyncJob
+from portal.services.jobs import JobError
 from portal.ui.htmx import apply_errors, error_text
 from portal.ui.views import PortalView
 from storage.services import create_image_store, create_storage_pool
@@ -54,7 +55,7 @@ def done_steps(zone: Zone | None) -> set[str]:
         "physical": zone.physical_networks.exists(),
         "pod": zone.pods.exists(),
         "cluster": zone.clusters.exists(),
-        "host": zone.hosts.exists(),
+        "host": zone.hosts.exclude(status=HostStatus.CONNECTING).exists(),
         "primary": zone.storage_pools.exists(),
         "secondary": zone.image_stores.exists(),
         "enable": zone.allocation_state == AllocationState.ENABLED,
@@ -87,7 +88,7 @@ def run_step(step: str, zone: Zone | None, data: dict, kw: dict):
         services.create_cluster(**kw, zone=zone, pod=pod, **data)
     elif step == "host":
         cluster = zone.clusters.order_by("id").first()
-        return services.create_host(**kw, cluster=cluster, **data)
+        return services.add_host_and_wait(**kw, cluster=cluster, **data)  # Up, or JobError
     elif step == "primary":
         capacity = data.pop("capacity_gib")
         cluster = zone.clusters.order_by("id").first()
@@ -167,10 +168,12 @@ class ZoneWizardView(PortalView):
                 apply_errors(form, exc)
             except PermissionDenied as exc:
                 form.add_error(None, error_text(exc))
+            except JobError as exc:  # the host did not connect and was removed: correct it
+                form.add_error(None, str(exc))
             else:
                 if step == "zone":
                     zone = result
-                if step == "host":  # stay: the page shows the host.connect job's progress
+                if step == "host":  # stay: the page shows the host's connect job
                     return redirect(self.url(zone, "host"))
                 return redirect(self.url(zone, _next(step)))
         return render(request, "compute/zone_wizard.html", self.context(zone, step, form))

@@ -173,8 +173,8 @@ def api(request) -> HttpResponse:
                 CS_INVALID_PARAMETER,
             )
         ctx = Context(cmd, user, plain, maps, getattr(request, "client_ip", None))
-        if cmd.is_list:
-            payload = cmd.handler(ctx)
+        if cmd.is_list or getattr(cmd.handler, "manages_transactions", False):
+            payload = cmd.handler(ctx)  # lists read; addHost commits, then waits for a job
         else:
             with transaction.atomic():
                 payload = cmd.handler(ctx)

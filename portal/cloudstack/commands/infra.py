@@ -431,8 +431,12 @@ def add_host(ctx):
             fields[p] = ctx.str(p)
     if ctx.has("hosttags"):
         fields["host_tags"] = ctx.list("hosttags")
-    host = services.create_host(acting_user=ctx.user, client_ip=ctx.client_ip, **fields)
+    host = services.add_host_and_wait(acting_user=ctx.user, client_ip=ctx.client_ip, **fields)
     return ctx.one_as_list(host)
+
+
+# Synchronous like upstream: the host must be committed before its connect job can run.
+add_host.manages_transactions = True
 
 
 @shape("hypervisor", "name")
