@@ -414,7 +414,9 @@ class SimulatorFleet(Provider):
     """Many simulated hosts in one process, created lazily by host id.
 
     ``inventory_file`` (optional, off by default) keeps the fleet's VMs, volumes, pools and
-    network rules in a JSON file across restarts (:mod:`agents.resources.simulator_state`).
+    network rules in a JSON file across restarts (:mod:`agents.resources.simulator_state`);
+    ``inventory_interval_s`` writes it at most that often, in the background, instead of
+    before each answer.
     """
 
     def __init__(self, options: dict[str, Any]) -> None:
@@ -425,7 +427,8 @@ class SimulatorFleet(Provider):
         self._lock = threading.Lock()
         super().__init__(self.get("default"))
         inventory_file = options.get("inventory_file")
-        self.state = StateFile(inventory_file) if inventory_file else None
+        interval = float(options.get("inventory_interval_s", 0))
+        self.state = StateFile(inventory_file, interval) if inventory_file else None
         if self.state is not None:
             restored = self.state.load(self)
             log.info("simulator state: %d host(s) restored from %s", restored, inventory_file)
@@ -469,5 +472,5 @@ class SimulatorFleet(Provider):
     def close(self) -> None:
         """Write the state one last time (when kept) and close every host."""
         if self.state is not None:
-            self.state.changed(self)
+            self.state.close(self)
         super().close()

@@ -6,7 +6,10 @@ it again after every command that may change them (not after pings or stats): th
 state goes to a temporary file in the same directory which then replaces the old one
 (``os.replace``), so a crash leaves either the previous or the new state, never half of one.
 Writes are coalesced: while one thread writes, changes made meanwhile are picked up by one
-more write when it finishes. Off by default (the bench's 10,000-host fleet keeps no file).
+more write when it finishes. With ``inventory_interval_s`` a background thread writes at
+most that often instead (for big fleets: one rewrite of 10,000 hosts takes about 0.6 s),
+and the fleet writes a last time when it closes. Off by default (the bench's 10,000-host
+fleet keeps no file).
 """
 
 from __future__ import annotations
@@ -49,10 +52,14 @@ READ_ONLY = frozenset(
 class StateFile:
     """Reads and atomically rewrites one fleet's state file."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], interval_s: float = 0.0) -> None:
         self.path = Path(path)
+        self.interval_s = interval_s
         self._dirty = False
         self._writing = threading.Lock()
+        self._wake = threading.Event()
+        self._closed = False
+        self._writer: threading.Thread | None = None
         self.writes = 0
 
     # -- loading ---------------------------------------------------------------
@@ -79,9 +86,47 @@ class StateFile:
 
     # -- saving ----------------------------------------------------------------
     def changed(self, fleet: SimulatorFleet) -> None:
-        """Record that ``fleet`` changed and write it unless another thread is writing (that
-        thread then writes once more, so no change is left unwritten)."""
+        """Record that ``fleet`` changed. With no interval the file is written before the
+        command is answered; with ``interval_s`` a background thread writes at most that
+        often (a big fleet's rewrite costs ~60 ms per 1,000 hosts)."""
         self._dirty = True
+        if self.interval_s <= 0:
+            self.flush(fleet)
+            return
+        if self._writer is None:
+            with self._writing:
+                if self._writer is None:
+                    self._writer = threading.Thread(
+                        target=self._write_behind,
+                        args=(fleet,),
+                        name="simulator-state",
+                        daemon=True,
+                    )
+                    self._writer.start()
+        self._wake.set()
+
+    def _write_behind(self, fleet: SimulatorFleet) -> None:
+        while not self._closed:
+            self._wake.wait()
+            time.sleep(self.interval_s)  # gather the changes of the interval in one write
+            self._wake.clear()
+            try:
+                self.flush(fleet)
+            except OSError:
+                log.exception("could not write %s", self.path)
+
+    def close(self, fleet: SimulatorFleet) -> None:
+        """Stop the background writer and write what changed since its last write."""
+        self._closed = True
+        self._wake.set()
+        if self._writer is not None:
+            self._writer.join(timeout=self.interval_s + 30)
+        self._dirty = True
+        self.flush(fleet)
+
+    def flush(self, fleet: SimulatorFleet) -> None:
+        """Write the fleet unless another thread is writing it (that thread then writes once
+        more, so no change is left unwritten)."""
         while self._dirty:
             if not self._writing.acquire(blocking=False):
                 return  # the writing thread sees _dirty after its write
@@ -125,8 +170,10 @@ def snapshot(fleet: SimulatorFleet) -> dict[str, Any]:
     return {
         "version": STATE_VERSION,
         "pools": [to_dict(p) for p in dict(shared.get("pools", {})).values()],
-        "volumes": [[p, v, size, fmt] for (p, v), (size, fmt) in dict(shared["volumes"]).items()],
-        "snapshots": [[p, v, dict(t)] for (p, v), t in dict(shared["snapshots"]).items()],
+        "volumes": [
+            [p, v, size, fmt] for (p, v), (size, fmt) in dict(shared.get("volumes", {})).items()
+        ],
+        "snapshots": [[p, v, dict(t)] for (p, v), t in dict(shared.get("snapshots", {})).items()],
         "hosts": hosts,
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
+import time
 
 from agents.protocol import DiskSpec, VmSpec
 from agents.protocol import commands as c
@@ -95,3 +96,20 @@ def test_reads_do_not_write_and_persistence_is_off_by_default(agent_server, clie
     assert client_for(plain).send(c.CopyTemplateCommand(source="nfs://s/t", pool="primary",
                                                         volume="t")).result  # fmt: skip
     assert [p.name for p in tmp_path.iterdir()] == ["sim.json"]
+
+
+def test_write_behind_interval_gathers_changes(agent_server, client_for, tmp_path):
+    state = tmp_path / "sim.json"
+    server = agent_server("simulator", {"inventory_file": str(state), "inventory_interval_s": 0.3})
+    client = client_for(server, host_id="h1")
+    for number in range(20):
+        assert client.send(c.CopyTemplateCommand(source="nfs://s/t", pool="primary",
+                                                 volume=f"t{number}")).result  # fmt: skip
+    deadline = time.monotonic() + 10
+    while not state.exists() or len(json.loads(state.read_text())["volumes"]) < 20:
+        assert time.monotonic() < deadline, "the background writer never wrote all changes"
+        time.sleep(0.05)
+    assert 1 <= server.provider.state.writes < 20  # gathered, not one write per command
+    assert client.send(c.DeleteVolumeCommand(pool="primary", volume="t0")).result
+    server.stop()  # whatever the interval has not written yet is written at close
+    assert len(json.loads(state.read_text())["volumes"]) == 19
