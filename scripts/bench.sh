@@ -4,4 +4,6 @@
 # writes var/bench/report.md and var/bench/report.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# CloudStack API parity (commands and parameters implemented / upstream) next to the report.
+.venv/bin/python manage.py cloudstack_parity --output var/bench/cloudstack-parity.md
 exec .venv/bin/python -m tests.bench "$@"

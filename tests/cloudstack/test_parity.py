@@ -129,3 +129,26 @@ def test_declared_parameters_are_read_by_their_command_module():
             if f'"{param.name}"' not in source:
                 unread.append(f"{name}.{param.name}")
     assert unread == []
+
+
+def test_parity_report(tmp_path):
+    from django.core.management import call_command
+
+    from portal.cloudstack import parity
+
+    assert parity.group_of("deployVirtualMachine") == "Virtual Machine"
+    assert parity.group_of("createNetworkOffering") == "Network Offering"
+    assert parity.group_of("listWidgets") == "Widget"
+    out = tmp_path / "parity.md"
+    call_command("cloudstack_parity", output=str(out))
+    text = out.read_text()
+    total = parity.totals(REGISTRY)
+    assert total["commands"] == len(implemented()) + len(SPECIAL)
+    assert total["commands_upstream"] == len(upstream.commands())
+    declared = sum(
+        len(upstream.params(n) & {p.name.lower() for p in REGISTRY[n].params}) for n in REGISTRY
+    )
+    assert total["params"] == declared
+    assert f"**{total['commands']} / {total['commands_upstream']}" in text
+    assert f"**{total['params']} / {total['params_upstream']}" in text
+    assert "| Virtual Machine |" in text and "| `deployVirtualMachine` |" in text
