@@ -34,7 +34,7 @@ from agents.enroll import (
     server_proof,
     step1_transcript,
 )
-from agents.errors import AuthError, InvalidCommand, RateLimited
+from agents.errors import AuthError, InvalidCommand, RateLimited, StorageError
 from agents.protocol import PROTOCOL_VERSION
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,10 @@ class SecretStore:
             self._issued = {str(k): str(v) for k, v in data.get("issued", {}).items()}
             self.fake_key = bytes.fromhex(data["fake_key"])
         elif self.path is not None:
-            self._save()
+            try:  # the fake-salt key stays the same across restarts
+                self._save(self._issued)
+            except OSError as exc:  # a read-only config directory must not stop the agent
+                log.warning("cannot write the enrollment state file %s: %s", self.path, exc)
 
     def secrets_for(self, host_key: str) -> list[bytes]:
         """The issued secret of ``host_key`` (zero or one)."""
@@ -135,14 +138,18 @@ class SecretStore:
         """A fresh random secret for ``host_key``; the previous one stops working."""
         secret = secrets.token_hex(32)
         with self._lock:
-            self._issued[host_key] = secret
-            self._save()
+            issued = {**self._issued, host_key: secret}
+            try:
+                self._save(issued)
+            except OSError as exc:  # an unsaved secret would be lost at the next restart
+                raise StorageError(f"cannot keep the issued secret in {self.path}: {exc}") from exc
+            self._issued = issued
         return secret
 
-    def _save(self) -> None:
+    def _save(self, issued: dict[str, str]) -> None:
         if self.path is None:
             return
-        body = json.dumps({"version": 1, "fake_key": self.fake_key.hex(), "issued": self._issued})
+        body = json.dumps({"version": 1, "fake_key": self.fake_key.hex(), "issued": issued})
         tmp = self.path.with_name(self.path.name + ".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:

@@ -244,3 +244,12 @@ def test_secret_store_without_a_path_is_memory_only():
     store = SecretStore()
     first = store.issue("")
     assert store.secrets_for("") == [first.encode()] and store.issue("") != first
+
+
+def test_an_unwritable_state_file_refuses_to_issue_but_the_agent_runs(start_agent, caplog):
+    caplog.set_level(logging.WARNING)
+    server = start_agent(state="missing-dir/state.json")
+    assert "cannot write the enrollment state file" in caplog.text
+    with pytest.raises(Exception, match="cannot keep the issued secret"):
+        enroll(server.url, USER, PW, host_id="h1")
+    assert server.enrollment.store.secrets_for("h1") == []
