@@ -5,6 +5,15 @@ Rules are matched in order with shell-style wildcards; the first match decides a
 denies. Used by the data migration and by tests.
 """
 
+# CloudStack's Extensions framework: managing extensions and custom actions is root-admin
+# only (upstream ``authorized = {Admin}``); listing and running custom actions is open to
+# every role, each action saying which role types may run it.
+ADMIN_ONLY_EXTENSION_COMMANDS = [
+    "*Extension*",
+    "addCustomAction",
+    "updateCustomAction",
+    "deleteCustomAction",
+]
 # Commands only an operator may run, used to fence the tenant roles.
 INFRASTRUCTURE_COMMANDS = [
     "*Zone*",
@@ -27,6 +36,7 @@ INFRASTRUCTURE_COMMANDS = [
     "*Role*",
     "*Configuration*",
     "migrateVirtualMachine*",
+    *ADMIN_ONLY_EXTENSION_COMMANDS,
 ]
 USER_VERBS = [
     "list*",
@@ -39,6 +49,7 @@ USER_VERBS = [
     "destroyVirtualMachine",
     "recoverVirtualMachine",
     "restoreVirtualMachine",
+    "runCustomAction",
     "scaleVirtualMachine",
     "changeServiceForVirtualMachine",
     "updateVirtualMachine",
@@ -119,6 +130,7 @@ def _user_rules(verbs):
             ("listVlanIpRanges", "deny"),
             ("listHypervisors", "allow"),
             ("listRoles", "deny"),
+            ("listExtensions", "deny"),
         ]
         + [(v, "allow") for v in verbs]
     )
@@ -132,7 +144,9 @@ DEFAULT_ROLES = [
         "ResourceAdmin",
         "Infrastructure and tenants' resources, not IAM.",
         False,
-        [("*Role*", "deny"), ("createDomain", "deny"), ("deleteDomain", "deny"), ("*", "allow")],
+        [("*Role*", "deny"), ("createDomain", "deny"), ("deleteDomain", "deny")]
+        + [(c, "deny") for c in ADMIN_ONLY_EXTENSION_COMMANDS]
+        + [("*", "allow")],
     ),
     (
         "Domain Admin",

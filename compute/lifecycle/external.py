@@ -6,8 +6,9 @@ a host of an External cluster the agent command becomes the extension action Clo
 would run (``prepare`` + ``create`` on deploy, ``start``, ``stop``, ``reboot``, ``delete``).
 Disk and template commands are no-ops: the orchestrator provisions storage itself.
 
-The payload's ``externaldetails.host`` holds the host's ``url``, ``username`` and its
-(encrypted) agent secret as ``token``; ``externaldetails.resourcemap`` the binding's details.
+The payload is CloudStack 4.21's (:func:`payload`): ``externaldetails.host`` holds the
+host's stored externaldetails, ``externaldetails.virtualmachine`` the template's (and the
+instance's) ``External:`` details, ``externaldetails.resourcemap`` the binding's details.
 A failed action (non-zero exit, time-out, no JSON) is a :class:`JobError` carrying stderr,
 so the handler rolls back as for an agent failure.
 """
@@ -95,59 +96,118 @@ def _prepared_details(instance) -> dict[str, Any]:
         return {}
 
 
-def payload(host, instance, binding) -> dict[str, Any]:
+def _broadcast_uri(nic) -> str:
+    """``vlan://N`` as CloudStack sends it (a bare VLAN number gets the scheme)."""
+    uri = nic.broadcast_uri or getattr(nic.network, "vlan", "") or ""
+    return f"vlan://{uri}" if uri and "://" not in uri else uri
+
+
+def nic_to(nic) -> dict[str, Any]:
+    """A NicTO as CloudStack serialises it in ``cloudstack.vm.details.nics``."""
+    return {
+        "deviceId": nic.device_id,
+        "uuid": str(nic.uuid),
+        "mac": nic.mac_address,
+        "ip": nic.ip_address or "",
+        "netmask": nic.netmask or "",
+        "gateway": nic.gateway or "",
+        "broadcastUri": _broadcast_uri(nic),
+        "broadcastType": "Vlan",
+        "type": "Guest",
+        "defaultNic": nic.is_default,
+        "networkUuid": str(nic.network.uuid),
+    }
+
+
+def caller_details(user, instance) -> dict[str, Any]:
+    """``caller``: the account acting (CloudStack's id, name, type and role)."""
+    account = getattr(user, "account", None) or instance.account
+    role = getattr(account, "role", None)
+    return {
+        "id": str(account.uuid),
+        "name": account.name,
+        "type": getattr(account, "account_type", ""),
+        "roleid": str(role.uuid) if role else "",
+        "rolename": role.name if role else "",
+        "roletype": role.role_type if role else "",
+    }
+
+
+def payload(
+    host,
+    instance,
+    binding,
+    *,
+    custom=None,
+    parameters: dict[str, Any] | None = None,
+    caller=None,
+) -> dict[str, Any]:
+    """CloudStack 4.21's payload: ``externaldetails`` (extension, resourcemap, host,
+    virtualmachine, action), ``caller``, ``virtualmachineid``/``virtualmachinename`` and the
+    VirtualMachineTO in ``cloudstack.vm.details``; ``action``/``parameters`` for custom
+    actions."""
+    from compute.services.external import host_external_details
     from marketplace.services.extensions import orchestrator_payload
+    from storage.services.external_templates import template_external_details
 
     name = specs.vm_name(instance)
+    memory = instance.memory * 1024**2
+    template = instance.template
     vm_details = {
         "name": name,
         "uuid": str(instance.uuid),
-        "cpus": instance.cpu_number,
-        "speed": instance.cpu_speed,
-        "minRam": instance.memory * 1024**2,
-        "maxRam": instance.memory * 1024**2,
+        "displayName": instance.display_name or instance.name,
         "hostName": instance.display_name or instance.name,
+        "type": "User",
+        "state": instance.state,
+        "cpus": instance.cpu_number,
+        "minSpeed": instance.cpu_speed,
+        "maxSpeed": instance.cpu_speed,
+        "minRam": memory,
+        "maxRam": memory,
+        "arch": "x86_64",
+        "os": getattr(getattr(template, "os_type", None), "description", "") or "",
+        "templateId": str(template.uuid) if template else "",
         "details": _prepared_details(instance),
-        "nics": [
-            {"deviceId": n.device_id, "mac": n.mac_address, "ip": n.ip_address or ""}
-            for n in instance.nics.order_by("device_id")
-        ],
+        "nics": [nic_to(n) for n in instance.nics.select_related("network").order_by("device_id")],
     }
+    virtual_machine = template_external_details(template)
     return orchestrator_payload(
         binding.extension,
-        host={
-            "id": str(host.uuid),
-            "name": host.name,
-            "url": host.url,
-            "username": host.username,
-            "token": host.agent_secret or "",
-        },
+        host=host_external_details(host),
         resource_map=binding.details,
-        vm={"uuid": str(instance.uuid), "name": name},
+        vm={"uuid": str(instance.uuid), "name": name, "externaldetails": virtual_machine},
         vm_details=vm_details,
-        caller={"id": str(instance.account_id), "name": instance.account.name},
+        action_details=(custom.details or {}) if custom is not None else None,
+        caller=caller_details(caller, instance),
+        parameters=parameters,
+        action=custom.name if custom is not None else None,
     )
 
 
-def run(host, instance, action: str):
-    """Run one Orchestrator action for ``instance``; a failure raises with its stderr."""
+def run(host, instance, action: str, *, custom=None, parameters=None, caller=None, check=True):
+    """Run one Orchestrator action for ``instance``; with ``check`` a failure raises with
+    its stderr (a custom action's failure is answered, not raised)."""
     from django.core.exceptions import ValidationError
 
     from marketplace.services.extensions import run_action
 
     binding = _binding(host)
     extension = binding.extension
+    timeout = (custom.timeout or None) if custom is not None else None
     try:
         result = run_action(
             extension,
             action,
-            payload(host, instance, binding),
+            payload(host, instance, binding, custom=custom, parameters=parameters, caller=caller),
             resource_type=VM,
             resource_id=str(instance.uuid),
+            caller=caller,
+            timeout=timeout,
         )
     except ValidationError as exc:  # disabled extension, bad stored content
         raise JobError(f"Extension {extension.name}: {' '.join(exc.messages)}") from exc
-    if not result.success:
+    if check and not result.success:
         reason = "timed out" if result.timed_out else f"exit code {result.exit_code}"
         output = (result.stderr or result.stdout).strip()[-1500:]
         raise JobError(f"Extension {extension.name} {action} failed ({reason}): {output}")

@@ -61,6 +61,14 @@ def create_host(*, acting_user, client_ip: str | None = None, **fields) -> Host:
     left on the returned host as ``host.connect_job``.
     """
     cluster = fields["cluster"]
+    if cluster.hypervisor == "External":  # no agent: compute/services/external.py
+        from compute.services.external import create_external_host
+
+        return create_external_host(
+            acting_user=acting_user, client_ip=client_ip, cluster=cluster, fields=fields
+        )
+    if fields.pop("external_details", None):
+        raise ValidationError({"externaldetails": "Only hosts of External clusters take them."})
     fields["url"] = _check_url(fields.get("url", ""))
     hypervisor = fields.pop("hypervisor", None) or cluster.hypervisor
     validate_hypervisor(hypervisor)

@@ -75,6 +75,8 @@ def _result(job: AsyncJob, ctx) -> dict:
         return {"errorcode": job.error_code or 530, "errortext": job.error_text or "Job failed"}
     if job.command in SUCCESS_COMMANDS or job.params.get("success"):
         return {"success": True}
+    if isinstance(job.result, dict) and "cloudstack_result" in job.result:
+        return job.result["cloudstack_result"]  # the handler answered CloudStack's object
     spec = RESULTS.get(job.resource_type)
     if spec is not None and job.resource_id:
         queryset, shape, _ = spec

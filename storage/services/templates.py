@@ -53,6 +53,12 @@ def create_template(
     only administrators may make it public or featured. Without a zone it is cross-zone.
     """
     _check_admin_flags(acting_user, fields)
+    if fields.get("hypervisor") == Hypervisor.EXTERNAL and not fields.get("is_iso"):
+        from storage.services.external_templates import create_external_template
+
+        return create_external_template(acting_user=acting_user, client_ip=client_ip, fields=fields)
+    if fields.pop("external_details", None) or fields.pop("extension", None):
+        raise ValidationError({"externaldetails": "Only External templates take them."})
     fields["url"] = check_download_url(fields.get("url", ""))
     fields.setdefault("account", acting_user.account)
     template = Template(state=TemplateState.NOT_UPLOADED, **fields)

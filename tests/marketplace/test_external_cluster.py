@@ -57,7 +57,7 @@ def external(defaults, backend, mockcloud, root_admin, no_broker):
         cluster=cluster,
         hypervisor="External",
         url=backend.url,
-        agent_secret=TOKEN,
+        external_details=json.dumps({"url": backend.url, "token": TOKEN}),
         cpus=8,
         cpu_speed=2000,
         memory=16 * 1024**3,

@@ -289,6 +289,8 @@ def _hypervisor(value: str | None) -> str | None:
         Param("clustertype", required=True),
         Param("hypervisor", required=True),
         Param("allocationstate"),
+        Param("extensionid", "uuid", related="listExtensions"),
+        Param("externaldetails", "map"),
     ],
     shape=CLUSTER,
 )
@@ -302,6 +304,10 @@ def add_cluster(ctx):
     }
     if ctx.has("allocationstate"):
         fields["allocation_state"] = ctx.str("allocationstate")
+    if ctx.has("extensionid") or ctx.map("externaldetails"):
+        from .extensions import external_cluster  # bound to its extension in one transaction
+
+        return ctx.one_as_list(external_cluster(ctx, fields))
     cluster = services.create_cluster(acting_user=ctx.user, client_ip=ctx.client_ip, **fields)
     return ctx.one_as_list(cluster)
 
@@ -401,6 +407,7 @@ def list_hosts(ctx):
         Param("username"),
         Param("password"),
         Param("hosttags", "list"),
+        Param("externaldetails", "map", description="hosts of External clusters"),
     ],
     shape=HOST,
 )
@@ -431,6 +438,10 @@ def add_host(ctx):
             fields[p] = ctx.str(p)
     if ctx.has("hosttags"):
         fields["host_tags"] = ctx.list("hosttags")
+    if ctx.map("externaldetails"):
+        from .extensions import details_map
+
+        fields["external_details"] = details_map(ctx, "externaldetails")
     host = services.add_host_and_wait(acting_user=ctx.user, client_ip=ctx.client_ip, **fields)
     return ctx.one_as_list(host)
 

@@ -32,7 +32,7 @@ def category_id(name: str) -> str:
 TEMPLATE_SPEC = (
     "id name displaytext ispublic isfeatured isextractable isready passwordenabled format "
     "hypervisor ostypeid ostypename zoneid zonename crossZones size physicalsize status "
-    "templatetype bootable account domainid domain created tags"
+    "templatetype bootable account domainid domain created tags extensionid extensionname"
 )
 BOOLS = dict.fromkeys(
     [
@@ -74,7 +74,18 @@ def _template(t, ctx):
         "created": cs_date(t.created),
         "tags": [],
         **owner(t),
+        **_extension_of(t),
     }
+
+
+def _extension_of(t) -> dict:
+    """``extensionid``/``extensionname`` of an External template registered for one."""
+    if t.hypervisor != "External":
+        return {}
+    from storage.services.external_templates import template_extension
+
+    extension = template_extension(t)
+    return {"extensionid": uid(extension), "extensionname": extension.name} if extension else {}
 
 
 @shape(
@@ -199,6 +210,11 @@ def _register(ctx, *, is_iso: bool) -> Template:
             fields[field] = ctx.bool(param)
     if ctx.has("checksum"):
         fields["checksum"] = ctx.str("checksum")
+    if ctx.has("extensionid") or ctx.map("externaldetails"):
+        from .extensions import _extension, details_map
+
+        fields["extension"] = _extension(ctx, "extensionid", required=False)
+        fields["external_details"] = details_map(ctx, "externaldetails")
     return services.create_template(acting_user=ctx.user, client_ip=ctx.client_ip, **fields)
 
 
@@ -219,6 +235,8 @@ def _register(ctx, *, is_iso: bool) -> Template:
         Param("isextractable", "boolean"),
         Param("passwordenabled", "boolean"),
         Param("checksum"),
+        Param("extensionid", "uuid", related="listExtensions", description="External only"),
+        Param("externaldetails", "map", description="External only"),
     ],
     shape=TEMPLATE,
 )
