@@ -25,6 +25,7 @@ from compute.ui.forms import (
     ServiceOfferingForm,
 )
 from portal.models import AsyncJob
+from portal.services.jobs import JobError
 from portal.ui.capacity import zone_capacity
 from portal.ui.format import filesize, percent
 from portal.ui.htmx import add_toast, error_text
@@ -301,14 +302,18 @@ class ClusterCreateView(PodCreateView):
 
 
 class HostCreateView(PodCreateView):
-    """Add a host; the host page then shows its ``host.connect`` job's progress."""
+    """Add a host and wait for its ``host.connect`` job like addHost: the host page, or the
+    form again with the reason it did not connect (no host is left behind)."""
 
     form_class = HostCreateForm
     title = "Add host"
     list_url = "compute:host_list"
 
     def call_service(self, form):
-        return services.create_host(**self.service_kwargs(), **form.cleaned_data)
+        try:
+            return services.add_host_and_wait(**self.service_kwargs(), **form.cleaned_data)
+        except JobError as exc:
+            raise ValidationError(str(exc)) from exc
 
     def success_url(self, result):
         return reverse("compute:host_detail", args=[result.pk])

@@ -29,3 +29,19 @@ def test_wrong_password_is_shown_on_the_host_step_then_corrected(
     host = Host.objects.get()
     assert (host.status, host.name, host.password) == ("Up", "wiz-1", "")
     assert "Host ✓" in client.get(url).content.decode()
+
+
+def test_the_add_host_form_shows_a_refused_enrollment(
+    login, root_admin, enrolling_agent, sync_jobs
+):
+    agent = enrolling_agent()
+    cluster = ClusterFactory()
+    client = login(root_admin)
+    data = {"cluster": cluster.pk, "url": f"{agent.url}/hosts/form-1", "username": ENROLL_USER}
+    page = client.post("/compute/hosts/add/", {**data, "password": "nope-nope"})
+    assert page.status_code == 200 and "refused the credentials" in page.content.decode()
+    assert not Host.objects.exists()
+    page = client.post("/compute/hosts/add/", {**data, "password": ENROLL_PASSWORD})
+    host = Host.objects.get()
+    assert page.status_code == 302 and page["Location"] == f"/compute/hosts/{host.pk}/"
+    assert host.status == "Up"
