@@ -74,7 +74,7 @@ def enroll_host(host: Host) -> None:
 def _explain(host: Host, exc: EnrollmentError) -> str:
     if exc.reason == "refused":
         return (
-            f"Host {host.name} refused the credentials of {host.username!r}: {exc}. Check the "
+            f"its agent refused the credentials of {host.username!r}: {exc}. Check the "
             "username and password of the host's enrollment account."
         )
     if exc.reason == "hypervisor_mismatch":

@@ -14,7 +14,8 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from tests.ui.conftest import PASSWORD, SECRET
+from tests.cloud_fixtures import ENROLL_PASSWORD, ENROLL_USER
+from tests.ui.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -75,7 +76,9 @@ def log_out(page) -> None:
     page.wait_for_url(re.compile(r"/accounts/login/"))
 
 
-def test_admin_runs_the_zone_wizard_with_a_simulator_host(page, root_admin, simulator, sync_jobs):
+def test_admin_runs_the_zone_wizard_with_a_simulator_host(
+    page, root_admin, enrolling_agent, sync_jobs
+):
     from playwright.sync_api import expect
 
     from compute.models import Host, Zone
@@ -105,9 +108,16 @@ def test_admin_runs_the_zone_wizard_with_a_simulator_host(page, root_admin, simu
     # 4. cluster
     page.select_option("#id_hypervisor", "Simulator")
     page.get_by_role("button", name="Save and continue").click()
-    # 5. host: the host.connect job's progress is shown
-    page.fill("#id_url", f"{simulator.url}/hosts/wizard-host-1")
-    page.fill("#id_agent_secret", SECRET)
+    # 5. host, enrolled with the operator's credentials: a refusal is shown and corrected
+    agent = enrolling_agent()
+    page.fill("#id_url", f"{agent.url}/hosts/wizard-host-1")
+    page.fill("#id_username", ENROLL_USER)
+    page.fill("#id_password", "wrong-password")
+    page.get_by_role("button", name="Add host").click()
+    expect(page.locator("section.panel form")).to_contain_text("refused the credentials of 'root'")
+    expect(page.get_by_role("list", name="Wizard steps")).not_to_contain_text("Host ✓")
+    shot(page, "admin-03a-wizard-host-refused")
+    page.fill("#id_password", ENROLL_PASSWORD)
     page.get_by_role("button", name="Add host").click()
     expect(page.locator("[data-job-status]")).to_have_attribute("data-job-status", "succeeded")
     shot(page, "admin-03-wizard-host-connected")
