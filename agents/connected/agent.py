@@ -218,7 +218,8 @@ class ConnectedAgent:
         if reply.get("secret"):
             identity = Identity(reply["host_uuid"], reply["secret"], reply.get("host_name", ""))
             self.state.put(name, identity)
-            self.state.write()  # the secret is issued once: keep it before anything else
+            if len(self.keys) == 1:  # the secret is issued once: keep it before anything else
+                self.state.write()  # (a simulated fleet's file is rewritten once a second)
             log.info("registered as host %s (%s)", identity.name, identity.host_uuid)
         return float(reply.get("ping_interval", 60))
 

@@ -28,6 +28,7 @@ from agents.protocol import decode_answer
 from compute.choices import HostStatus, Hypervisor
 from compute.models import Cluster, Host, HostEnrollmentToken
 from compute.services._common import check_positive
+from compute.services.host_names import unique_host_name
 from compute.services.hosts import _validate_host
 from portal.services.audit import record_event
 from portal.services.base import delete_with_event
@@ -113,31 +114,44 @@ def delete_enrollment_token(token: HostEnrollmentToken, *, acting_user, client_i
     )
 
 
-def _consume(token: str) -> HostEnrollmentToken:
-    """Take one use of ``token`` atomically (a conditional UPDATE: two agents racing for
-    the last use cannot both win), or raise the reason it cannot be used."""
-    digest = hash_token(token)
+def _refusal(row: HostEnrollmentToken | None, now) -> EnrollmentRefused | None:
+    """Why ``row`` cannot be used now, or None."""
+    if row is None:
+        return EnrollmentRefused("token_unknown", "The enrollment token is not valid.")
+    if row.expires_at <= now:
+        when = f"{row.expires_at:%Y-%m-%d %H:%M} UTC"
+        return EnrollmentRefused("token_expired", f"The enrollment token expired at {when}.")
+    if row.uses >= row.max_uses:
+        return EnrollmentRefused(
+            "token_used",
+            f"The enrollment token was already used ({row.uses} of {row.max_uses} uses).",
+        )
+    return None
+
+
+def _usable_token(token: str) -> HostEnrollmentToken:
+    row = (
+        HostEnrollmentToken.objects.select_related("cluster", "created_by")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    refusal = _refusal(row, timezone.now())
+    if refusal is not None:
+        raise refusal
+    return row
+
+
+def _take_use(row: HostEnrollmentToken) -> None:
+    """Take one use atomically: a conditional UPDATE, so two agents racing for the last use
+    cannot both win. Run last in the registration's transaction (the row stays locked only
+    until its commit)."""
     now = timezone.now()
     taken = HostEnrollmentToken.objects.filter(
-        token_hash=digest, uses__lt=F("max_uses"), expires_at__gt=now
+        pk=row.pk, uses__lt=F("max_uses"), expires_at__gt=now
     ).update(uses=F("uses") + 1, used_at=now)
-    row = HostEnrollmentToken.objects.select_related("cluster", "created_by").filter(
-        token_hash=digest
-    )
-    found = row.first()
-    if found is None:
-        raise EnrollmentRefused("token_unknown", "The enrollment token is not valid.")
     if not taken:
-        if found.expires_at <= now:
-            raise EnrollmentRefused(
-                "token_expired",
-                f"The enrollment token expired at {found.expires_at:%Y-%m-%d %H:%M} UTC.",
-            )
-        raise EnrollmentRefused(
-            "token_used",
-            f"The enrollment token was already used ({found.uses} of {found.max_uses}).",
-        )
-    return found
+        row.refresh_from_db()
+        raise _refusal(row, now) or EnrollmentRefused("token_used", "The token is used up.")
 
 
 def _facts(data) -> object:
@@ -147,35 +161,22 @@ def _facts(data) -> object:
         raise EnrollmentRefused("invalid_register", f"bad host facts: {exc.details}") from exc
 
 
-def _unique_name(zone_id: int, wanted: str) -> str:
-    base = "".join(ch for ch in (wanted or "host") if ch.isalnum() or ch in "._-")[:200] or "host"
-    taken = set(
-        Host.objects.filter(zone_id=zone_id, name__startswith=base).values_list("name", flat=True)
-    )
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
-
-
 def register_connected_host(token: str, facts_data, resource: str) -> tuple[Host, str]:
     """First registration of a connected agent: consume a use of ``token``, check that the
     agent's hypervisor is the cluster's and create the host Up, named after the agent's
     hostname (made unique in the zone). Returns the host and its new secret (the agent keeps
     it; only its encrypted copy stays here). Nothing is kept when anything is refused."""
     facts = _facts(facts_data)
+    row = _usable_token(token)
+    cluster = row.cluster
+    reported = RESOURCE_HYPERVISORS.get(resource)
+    if reported != cluster.hypervisor:
+        raise EnrollmentRefused(
+            "hypervisor_mismatch",
+            f"The agent runs {reported or resource!r} but cluster {cluster.name} is "
+            f"{cluster.hypervisor}.",
+        )
     with transaction.atomic():
-        row = _consume(token)
-        cluster = row.cluster
-        reported = RESOURCE_HYPERVISORS.get(resource)
-        if reported != cluster.hypervisor:
-            raise EnrollmentRefused(
-                "hypervisor_mismatch",
-                f"The agent runs {reported or resource!r} but cluster {cluster.name} is "
-                f"{cluster.hypervisor}.",
-            )
         secret = secrets.token_urlsafe(32)
         host_uuid = uuid.uuid4()
         host = Host(
@@ -183,7 +184,7 @@ def register_connected_host(token: str, facts_data, resource: str) -> tuple[Host
             zone_id=cluster.zone_id,
             pod_id=cluster.pod_id,
             cluster=cluster,
-            name=_unique_name(cluster.zone_id, facts.hostname),
+            name=unique_host_name(cluster.zone_id, facts.hostname),
             hypervisor=cluster.hypervisor,
             url=f"{CONNECTED_SCHEME}{host_uuid}",
             status=HostStatus.UP,
@@ -204,6 +205,7 @@ def register_connected_host(token: str, facts_data, resource: str) -> tuple[Host
             resource=host,
             description=f"connected agent registered with enrollment token {row.prefix}…",
         )
+        _take_use(row)
     return host, secret
 
 

@@ -44,6 +44,7 @@ def _cases():
     from tests.bench import (
         bench_capacity,
         bench_concurrency,
+        bench_connected,
         bench_deploy,
         bench_hosts,
         bench_http,
@@ -60,6 +61,7 @@ def _cases():
         ("4", "deploy throughput", bench_deploy.run),
         ("6", "concurrency correctness", bench_concurrency.run),
         ("7", "signed API calls per second over HTTP", bench_http.run),
+        ("8", "connected agents (10,000 hosts dialling one gateway)", bench_connected.run),
     ]
 
 

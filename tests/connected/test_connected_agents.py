@@ -225,3 +225,12 @@ def test_the_direct_ping_sweep_leaves_connected_hosts_to_the_gateway(cluster, ga
     assert ping_hosts() == {"answered": 0, "failed": 0, "disconnected": 0}
     host.refresh_from_db()
     assert host.status == HostStatus.UP
+
+
+def test_same_hostname_twice_gets_a_unique_name(cluster, gateway, agents):
+    _, token = create_enrollment_token(acting_user=None, cluster=cluster, max_uses=2)
+    first = agents(gateway["gw"].url, token=token, host_id="twin", state="1.json")
+    wait_up("twin", first)
+    second = agents(gateway["gw"].url, token=token, host_id="twin", state="2.json")
+    wait_up("twin-2", second)
+    assert Host.objects.filter(name__startswith="twin").count() == 2
