@@ -82,3 +82,22 @@ def unbind_cluster(
             description=f"{binding.resource_type} {binding.resource_id} unbound",
         )
         binding.delete()
+
+
+def update_binding_details(
+    binding: ExtensionResourceMap, details: dict[str, Any], *, acting_user, client_ip=None
+) -> ExtensionResourceMap:
+    """Replace a binding's details (``updateCluster externaldetails``)."""
+    if not isinstance(details, dict):
+        raise ValidationError({"details": "Must be an object."})
+    with transaction.atomic():
+        binding.details = details
+        binding.save(update_fields=["details", "updated"])
+        record_event(
+            "EXTENSION.RESOURCE.UPDATE",
+            acting_user=acting_user,
+            resource=binding.extension,
+            client_ip=client_ip,
+            description=f"{binding.resource_type} {binding.resource_id} details changed",
+        )
+    return binding

@@ -335,6 +335,15 @@ def test_bad_input_gives_cloudstack_errors(admin, cs_client, tenant, zone, ext_d
     mapped = Extension.objects.get(uuid=extension["id"]).resource_maps.get()
     assert str(Cluster.objects.get(pk=mapped.resource_id).uuid) == bound["id"]
     assert mapped.details == {"region": "r2"}
+    updated = admin(
+        "updateCluster", id=bound["id"], clustername="bound2", **{"externaldetails[0].region": "r3"}
+    )["cluster"]
+    assert updated["name"] == "bound2"
+    mapped.refresh_from_db()
+    assert mapped.details == {"region": "r3"}
+    assert code("updateCluster", id=bound["id"], hypervisor="KVM") == 431
+    assert code("updateCluster", id=bound["id"], managedstate="Unmanaged") == 431
+    assert code("updateCluster", id=str(lonely.uuid), **{"externaldetails[0].a": "b"}) == 431
     # createExtension
     assert code("createExtension", name="MockCloud", type="Orchestrator") == 431  # duplicate
     assert code("createExtension", name="n2", type="Bogus") == 431

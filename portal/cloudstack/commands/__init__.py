@@ -2,6 +2,7 @@
 
 from portal.cloudstack.commands import (  # noqa: F401
     cleanup,
+    clusters,
     discovery,
     extensions,
     iam,
