@@ -42,8 +42,11 @@ def test_add_host_answers_the_enrolled_host_up(admin, enrolling_agent):
     assert response.status_code == 200, body
     host = body["addhostresponse"]["host"][0]
     assert (host["state"], host["name"], host["cpunumber"]) == ("Up", "cs-node-1", 16)
-    assert ENROLL_PASSWORD not in response.content.decode()
-    assert Host.objects.get(uuid=host["id"]).password == ""
+    stored = Host.objects.get(uuid=host["id"])
+    assert stored.password == "" and len(stored.agent_secret) == 64
+    listed = admin.raw("listHosts", id=host["id"]).content.decode()
+    for answer in (response.content.decode(), listed):
+        assert ENROLL_PASSWORD not in answer and stored.agent_secret not in answer
 
 
 @pytest.mark.parametrize(
