@@ -162,6 +162,14 @@ class HostSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
     agent_url = serializers.CharField(
         source="url", max_length=255, help_text="The agent's http(s)://host:port."
     )
+    external_details = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=4096),
+        required=False,
+        write_only=True,
+        help_text="Hosts of External clusters only: CloudStack's externaldetails (url, user, "
+        "token, secret, node, ...) passed to the cluster's extension; stored encrypted, never "
+        "returned.",
+    )
     job = serializers.SerializerMethodField(help_text="UUID of the host.connect job, if any.")
 
     class Meta:
@@ -195,6 +203,7 @@ class HostSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
             "username",
             "password",
             "agent_secret",
+            "external_details",
             "job",
             "created",
             "updated",
@@ -216,7 +225,7 @@ class HostSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
             "last_ping",
             "agent_version",
         ]
-        create_only_fields = ["cluster", "hypervisor", "agent_url"]
+        create_only_fields = ["cluster", "hypervisor", "agent_url", "external_details"]
         validators = []
 
     @extend_schema_field(serializers.UUIDField(allow_null=True))

@@ -170,6 +170,24 @@ class HostForm(PortalForm):
         label="Agent shared secret (optional)",
         help_text=AGENT_SECRET_HELP,
     )
+    external_details = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="External details",
+        help_text="Hosts of External clusters only: one key=value per line (e.g. url, user, "
+        "token, secret, node), passed to the cluster's extension; stored encrypted.",
+    )
+
+    def clean_external_details(self) -> dict[str, str]:
+        details = {}
+        for number, line in enumerate(self.cleaned_data["external_details"].splitlines(), 1):
+            if not line.strip():
+                continue
+            key, sep, value = line.partition("=")
+            if not sep or not key.strip():
+                raise forms.ValidationError(f"Line {number}: write key=value.")
+            details[key.strip()] = value.strip()
+        return details
 
 
 class PrimaryStorageForm(PortalForm):

@@ -73,7 +73,15 @@ def external(defaults, backend, mockcloud, root_admin, no_broker):
     binding = bind_cluster(
         acting_user=root_admin, extension=mockcloud, cluster=cluster, details={"site": "lab"}
     )
-    return {"zone": zone, "cluster": cluster, "host": host, "template": template, "map": binding}
+    kvm = ClusterFactory(pod=cluster.pod, zone=zone, hypervisor="KVM")
+    return {
+        "zone": zone,
+        "cluster": cluster,
+        "host": host,
+        "template": template,
+        "map": binding,
+        "kvm": kvm,
+    }
 
 
 def deploy(tenant, external):
@@ -205,3 +213,44 @@ def test_binding_api(api_client, root_admin, tenant, mockcloud, defaults):
     assert again.status_code == 400 and "cluster" in again.data
     assert admin.delete(f"{url}{created.data['id']}/").status_code == 204
     assert not mockcloud.resource_maps.exists()
+
+
+def test_external_host_via_drf_and_the_ui(api_client, client, root_admin, external, backend):
+    """The DRF API and the add-host form create External hosts the same way: Up at once,
+    no connect job, details stored encrypted and never answered back."""
+    from compute.models import Host
+    from portal.models import AsyncJob
+
+    cluster = external["cluster"]
+    body = {
+        "cluster": cluster.pk,
+        "agent_url": "mockcloud-2",
+        "external_details": {"url": backend.url, "token": "drf-token"},
+    }
+    created = api_client(root_admin).post("/api/compute/hosts/", body, format="json")
+    assert created.status_code == 201, created.data
+    assert created.data["status"] == "Up" and created.data["job"] is None
+    assert "external_details" not in created.data and "drf-token" not in str(created.data)
+    host = Host.objects.get(pk=created.data["id"])
+    assert json.loads(host.external_details) == {"url": backend.url, "token": "drf-token"}
+
+    client.force_login(root_admin)
+    form = {
+        "cluster": cluster.pk,
+        "url": "mockcloud-3",
+        "external_details": f"url={backend.url}\ntoken = ui-token\n",
+    }
+    response = client.post("/compute/hosts/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    host = Host.objects.get(url="mockcloud-3")
+    assert host.status == "Up"
+    assert json.loads(host.external_details) == {"url": backend.url, "token": "ui-token"}
+    bad = client.post("/compute/hosts/add/", {**form, "url": "m4", "external_details": "novalue"})
+    assert bad.status_code == 200 and "key=value" in bad.content.decode()
+    assert not AsyncJob.objects.filter(command="host.connect").exists()
+    kvm = api_client(root_admin).post(
+        "/api/compute/hosts/",
+        {**body, "cluster": external["kvm"].pk, "agent_url": "http://127.0.0.1:9"},
+        format="json",
+    )
+    assert kvm.status_code == 400 and "externaldetails" in kvm.data
