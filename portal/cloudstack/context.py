@@ -65,6 +65,7 @@ class Context:
     params: dict[str, str]
     maps: dict[str, dict[int, dict[str, str]]] = field(default_factory=dict)
     client_ip: str | None = None
+    keyword_applied: bool = False
 
     # -- typed parameters ---------------------------------------------------------------
     def has(self, name: str) -> bool:
@@ -132,6 +133,7 @@ class Context:
 
     # -- lists ----------------------------------------------------------------------------
     def keyword(self, qs, *fields: str):
+        self.keyword_applied = True
         word = self.str("keyword")
         if word:
             q = Q()
@@ -156,6 +158,11 @@ class Context:
                 qs = qs.filter(**{f"{project_field}__isnull": True})
         domain = self.get(Domain, "domainid")
         account = self.str("account")
+        if account and domain is None:
+            # upstream: an account name without domainid is looked up in the caller's domain
+            domain = getattr(getattr(self.user, "account", None), "domain", None)
+            if domain is None:
+                raise param_error("account must be used together with domainid")
         if domain is not None:
             if account:
                 return qs.filter(
@@ -164,9 +171,10 @@ class Context:
             if self.bool("isrecursive") or self.bool("listall"):
                 return qs.filter(**{f"{account_field}__domain__path__startswith": domain.path})
             return qs.filter(**{f"{account_field}__domain": domain})
-        if account:
-            raise param_error("account must be used together with domainid")
-        if not self.bool("listall") and projectid is None:
+        by_id = self.has("id") and (self.is_root or self.is_domain_admin)
+        if not self.bool("listall") and projectid is None and not by_id:
+            # an admin asking for one object by id gets it without listall, as upstream;
+            # restrict() already kept only what the caller may see
             qs = qs.filter(**{account_field: self.user.account})
         return qs
 
@@ -193,6 +201,8 @@ class Context:
         """The list envelope: ``{}`` when empty, ``{"count": N}`` past the end."""
         shape = shape or self.command.shape
         start, size = self.paging()
+        if self.has("keyword") and not self.keyword_applied:
+            items = self._keyword_fallback(items, shape)
         if isinstance(items, list):
             total, page = len(items), items[start : start + size]
         else:
@@ -203,6 +213,21 @@ class Context:
         if not page:
             return {"count": total}
         return {"count": total, shape.key: [shape.render(o, self) for o in page]}
+
+    def _keyword_fallback(self, items, shape: Shape):
+        """``keyword`` for a list whose handler has no search fields of its own: the
+        objects whose name (or, without one, any text of their answer) contains it."""
+        self.keyword_applied = True
+        word = self.str("keyword").lower()
+        model = getattr(items, "model", None)
+        if model is not None and any(f.name == "name" for f in model._meta.get_fields()):
+            return items.filter(name__icontains=word)
+
+        def matches(obj) -> bool:
+            rendered = shape.render(obj, self)
+            return any(isinstance(v, str) and word in v.lower() for v in rendered.values())
+
+        return [obj for obj in items if matches(obj)]
 
     def one(self, obj, shape: Shape | None = None) -> dict[str, Any]:
         shape = shape or self.command.shape

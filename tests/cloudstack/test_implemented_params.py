@@ -36,3 +36,52 @@ def test_firewall_rule_type_other_than_user_is_refused(cs_client, tenant):
     )
     assert response.status_code == 431
     assert "type user" in response.json()["createfirewallruleresponse"]["errortext"]
+
+
+def test_admins_get_an_object_by_id_without_listall(cs_client, root_admin, domain_admin, tenant):
+    from tests.factories import AccountFactory, NetworkFactory
+
+    mine = NetworkFactory(account=tenant.account)
+    ours = NetworkFactory(account=AccountFactory(domain=domain_admin.account.domain))
+    root = cs_client(root_admin)
+    assert root("listNetworks", id=str(mine.uuid))["network"][0]["id"] == str(mine.uuid)
+    assert root("listNetworks") == {}  # without id: the caller's own, as before
+    dom = cs_client(domain_admin)
+    assert dom("listNetworks", id=str(ours.uuid))["count"] == 1
+    assert dom.raw("listNetworks", id=str(mine.uuid)).status_code == 431  # not in its domain
+
+
+def test_account_without_domainid_is_in_the_callers_domain(cs_client, domain_admin):
+    from tests.factories import AccountFactory, NetworkFactory
+
+    other = AccountFactory(domain=domain_admin.account.domain)
+    network = NetworkFactory(account=other)
+    api = cs_client(domain_admin)
+    listed = api("listNetworks", account=other.name)["network"]
+    assert [n["id"] for n in listed] == [str(network.uuid)]
+    users = api("listUsers", account=domain_admin.account.name)["user"]
+    assert {u["username"] for u in users} == {domain_admin.username}
+
+
+def test_keyword_where_the_handler_has_no_search_fields(cs_client, root_admin, seeded):
+    from tests.factories import ClusterFactory
+
+    ClusterFactory(name="blue-cluster", cluster_type="ExternalManaged")
+    api = cs_client(root_admin)
+    assert api("listHypervisors", keyword="kvm")["hypervisor"][0]["name"].lower() == "kvm"
+    assert api("listHypervisors", keyword="no-such-thing") == {}
+    assert (
+        api("listClusters", clustertype="ExternalManaged")["cluster"][0]["name"] == "blue-cluster"
+    )
+    assert api("listClusters", allocationstate="Disabled", clustertype="CloudManaged") == {}
+
+
+def test_list_networks_traffictype_and_canusefordeploy(cs_client, tenant):
+    from tests.factories import NetworkFactory
+
+    NetworkFactory(account=tenant.account)
+    api = cs_client(tenant)
+    assert api("listNetworks", traffictype="Guest")["count"] == 1
+    assert api("listNetworks", traffictype="Public") == {}
+    assert api("listNetworks", canusefordeploy="true")["count"] == 1
+    assert api("listNetworks", canusefordeploy="false") == {}

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import portal.cloudstack.commands  # noqa: F401  (registers every command)
-from portal.cloudstack import upstream
+from portal.cloudstack import upstream, views
+from portal.cloudstack.context import Context
 from portal.cloudstack.registry import LIST_PARAMS, OWNER_PARAMS, REGISTRY
 
 SHARED_REFERENCE = Path(__file__).resolve().parents[3] / "shared/reference/cloudstack-apis.json"
@@ -29,6 +30,8 @@ READ_ELSEWHERE = {
     ("deleteNetwork", "forced"): "the deletion has no backend step that could fail",
     ("resizeVolume", "shrinkok"): "shrinking is refused whatever shrinkok says",
     ("createSnapshot", "asyncbackup"): "snapshots stay on primary storage: no backup stage",
+    ("listVirtualMachines", "details"): "every detail group is always answered",
+    ("listProjects", "listall"): "projects are listed by role and membership",
 }
 
 
@@ -152,3 +155,63 @@ def test_parity_report(tmp_path):
     assert f"**{total['commands']} / {total['commands_upstream']}" in text
     assert f"**{total['params']} / {total['params_upstream']}" in text
     assert "| Virtual Machine |" in text and "| `deployVirtualMachine` |" in text
+
+
+class _Recording(dict):
+    """Parameters that remember which names the handler looked at."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.read: set[str] = set()
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        self.read.add(key)
+        return super().__contains__(key)
+
+
+SAMPLE = {"uuid": "6f1c1b9e-0000-4000-8000-000000000001", "boolean": "true", "integer": "1",
+          "long": "1", "short": "1", "date": "2024-01-01", "list": "a"}  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_each_declared_parameter_is_read_when_sent(cs_client, root_admin, monkeypatch):
+    """For every command without required arguments: send one declared argument alone; when
+    the call succeeds the handler must have looked at it (else it was accepted and dropped).
+    ``isrecursive`` only counts with ``domainid``, as upstream."""
+    contexts = []
+
+    class Recorded(Context):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.params = _Recording(self.params)
+            contexts.append(self)
+
+    monkeypatch.setattr(views, "Context", Recorded)
+    api = cs_client(root_admin)
+    dropped, checked = [], 0
+    for name in implemented():
+        cmd = REGISTRY[name]
+        if any(p.required for p in cmd.params):
+            continue
+        for param in cmd.params:
+            if param.type == "map" or param.name == "isrecursive":
+                continue
+            if (name, param.name) in READ_ELSEWHERE:
+                continue
+            contexts.clear()
+            response = api.raw(name, **{param.name: SAMPLE.get(param.type, "x")})
+            if response.status_code != 200:
+                continue  # refused after reading, or before it: nothing dropped silently
+            checked += 1
+            if param.name not in contexts[-1].params.read:
+                dropped.append(f"{name}.{param.name}")
+    assert dropped == []
+    assert checked > 100

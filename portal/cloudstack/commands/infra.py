@@ -267,6 +267,10 @@ def list_clusters(ctx):
         qs = qs.filter(name=ctx.str("name"))
     if ctx.has("hypervisor"):
         qs = qs.filter(hypervisor__iexact=ctx.str("hypervisor"))
+    if ctx.has("clustertype"):
+        qs = qs.filter(cluster_type__iexact=ctx.str("clustertype"))
+    if ctx.has("allocationstate"):
+        qs = qs.filter(allocation_state__iexact=ctx.str("allocationstate"))
     return ctx.listing(ctx.keyword(qs))
 
 

@@ -93,7 +93,6 @@ register_result("Network", network_queryset, NETWORK, "Network")
         Param("traffictype"),
         Param("physicalnetworkid", "uuid"),
         Param("canusefordeploy", "boolean"),
-        Param("isdefault", "boolean"),
     ],
     shape=NETWORK,
     is_list=True,
@@ -110,6 +109,11 @@ def list_networks(ctx):
         qs = qs.filter(physical_network=ctx.get(PhysicalNetwork, "physicalnetworkid"))
     if ctx.has("type"):
         qs = qs.filter(guest_type__iexact=ctx.str("type"))
+    # every network listed here is a Guest network an instance can be deployed in
+    if ctx.has("traffictype") and ctx.str("traffictype").lower() != "guest":
+        qs = qs.none()
+    if "canusefordeploy" in ctx.params and not ctx.bool("canusefordeploy"):
+        qs = qs.none()
     return ctx.listing(ctx.keyword(qs, "name", "display_text").order_by("id"))
 
 

@@ -179,6 +179,7 @@ def list_disk_offerings(ctx):
         qs = qs.filter(pk=ctx.get(DiskOffering, "id").pk)
     if ctx.has("name"):
         qs = qs.filter(name=ctx.str("name"))
+    ctx.get(Zone, "zoneid")  # offerings are not zone-scoped: a valid zone lists them all
     return ctx.listing(ctx.keyword(qs))
 
 

@@ -276,6 +276,8 @@ def list_users(ctx):
         qs = qs.filter(account__domain=domain)
         if ctx.has("account"):
             qs = qs.filter(account__name=ctx.str("account"))
+    elif ctx.has("account"):  # upstream: an account name alone is in the caller's domain
+        qs = qs.filter(account__domain=ctx.user.account.domain, account__name=ctx.str("account"))
     elif not ctx.bool("listall") and not ctx.is_root:
         qs = qs.filter(account=ctx.user.account) if not ctx.is_domain_admin else qs
     if ctx.has("username"):
