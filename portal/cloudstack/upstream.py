@@ -65,6 +65,30 @@ def params(command: str) -> frozenset[str]:
     return frozenset(p.lower() for p in commands()[name]["params"]) - PROTOCOL_PARAMS
 
 
+# Upstream booleans whose default is true (the rest default to false when absent).
+TRUE_BY_DEFAULT = frozenset(
+    {"fordisplay", "displayvm", "displaynetwork", "displayvolume", "displayoffering"}
+)
+
+
+@cache
+def _types(name: str) -> dict[str, str]:
+    return {p.lower(): t for p, (t, _) in commands()[name]["params"].items()}
+
+
+def asks_nothing(command: str, param: str, value: str) -> bool:
+    """True when ``param=value`` only restates upstream's default for a boolean argument of
+    a command that is not an update (``displayvm=true``, ``expunge=false``): sending it
+    asks for nothing, so an unimplemented one need not be refused. Clients such as
+    Ansible's modules send their booleans' defaults explicitly."""
+    name = upstream_name(command)
+    if name is None or name.startswith("update"):
+        return False
+    if _types(name).get(param) != "boolean":
+        return False
+    return (value.strip().lower() == "true") == (param in TRUE_BY_DEFAULT)
+
+
 def compact(listapis: dict[str, Any]) -> dict[str, Any]:
     """The stored form of a ``listApis``-shaped reference (``{"source", "api": [...]}``)."""
     return {

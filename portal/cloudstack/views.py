@@ -33,6 +33,7 @@ from portal.cloudstack.serialise import (
     to_xml,
     wants_json,
 )
+from portal.cloudstack.upstream import asks_nothing
 
 log = logging.getLogger(__name__)
 GENERIC_ERROR = "Internal error executing command, please contact your system administrator"
@@ -164,7 +165,8 @@ def api(request) -> HttpResponse:
                     f"Unable to execute API command {cmd.name.lower()} "
                     f"due to missing parameter {param.name}",
                 )
-        refused = cmd.unsupported({n for n, v in plain.items() if v != ""} | set(maps))
+        sent = {n for n, v in plain.items() if v != "" and not asks_nothing(cmd.name, n, v)}
+        refused = cmd.unsupported(sent | set(maps))
         if refused:
             raise ApiError(
                 PARAM_ERROR,

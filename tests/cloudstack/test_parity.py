@@ -86,7 +86,8 @@ def test_real_requests_refuse_each_commands_unimplemented_parameter(cs_client, r
         cmd = REGISTRY[name]
         args = {p.name: "x" for p in cmd.params if p.required}
         param = refusable[-1]
-        response = api.raw(name, **args, **{param: "1"})
+        value = "false" if param in upstream.TRUE_BY_DEFAULT else "true"  # not the default
+        response = api.raw(name, **args, **{param: value})
         body = response.json()[cmd.response_key]
         assert response.status_code == 431, (name, body)
         assert body["cserrorcode"] == 4350, (name, body)
@@ -215,3 +216,21 @@ def test_each_declared_parameter_is_read_when_sent(cs_client, root_admin, monkey
                 dropped.append(f"{name}.{param.name}")
     assert dropped == []
     assert checked > 100
+
+
+@pytest.mark.django_db
+def test_unimplemented_booleans_at_their_default_ask_nothing(cs_client, root_admin, seeded):
+    """Ansible's modules send booleans' defaults explicitly: an unimplemented boolean that
+    restates upstream's default is accepted, any other value refused; updates always refuse."""
+    assert upstream.asks_nothing("createVolume", "displayvolume", "true")
+    assert not upstream.asks_nothing("createVolume", "displayvolume", "false")
+    assert upstream.asks_nothing("deployVirtualMachine", "bootintosetup", "false")
+    assert not upstream.asks_nothing("deployVirtualMachine", "bootintosetup", "true")
+    assert not upstream.asks_nothing("deployVirtualMachine", "keyboard", "false")  # a string
+    assert not upstream.asks_nothing("updateVirtualMachine", "deleteprotection", "false")
+    api = cs_client(root_admin)
+    zone = str(seeded["zone"].uuid)
+    assert api("listZones", id=zone, showicon="false")["count"] == 1
+    response = api.raw("listZones", id=zone, showicon="true")
+    assert response.status_code == 431
+    assert "unsupported parameter showicon" in response.json()["listzonesresponse"]["errortext"]
