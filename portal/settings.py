@@ -279,6 +279,10 @@ PLUGINS_HEARTBEAT_SECONDS = float(os.environ.get("PLUGINS_HEARTBEAT_SECONDS", "3
 # Argument list run after an install/upgrade/uninstall to reload web and worker processes
 # gracefully (e.g. ["systemctl", "reload", "cloudportal"]); empty: the admin reloads.
 PLUGINS_RELOAD_COMMAND = env_list("PLUGINS_RELOAD_COMMAND")
+# Where createExtension's `path` is imported from (CloudStack's extensions directory).
+CLOUDSTACK_EXTENSIONS_DIR = os.environ.get(
+    "CLOUDSTACK_EXTENSIONS_DIR", "/usr/share/cloudstack-management/extensions"
+)
 try:
     from importlib.metadata import version as _dist_version
 

@@ -254,3 +254,31 @@ def test_external_host_via_drf_and_the_ui(api_client, client, root_admin, extern
         format="json",
     )
     assert kvm.status_code == 400 and "externaldetails" in kvm.data
+
+
+def test_host_missing_a_required_detail_is_refused(external, root_admin, client):
+    """MockCloud declares ``required_host_details`` url and token: a host without the token
+    is refused with its name (431 on /client/api), and nothing is created."""
+    from compute.models import Host
+    from compute.services import create_host
+
+    cluster = external["cluster"]
+    with pytest.raises(ValidationError) as error:
+        create_host(
+            acting_user=root_admin, cluster=cluster, url="n2", external_details={"url": "x"}
+        )
+    assert "token" in str(error.value.message_dict["externaldetails"])
+    from tests.cloudstack.conftest import CloudStackClient, make_key
+
+    response = CloudStackClient(client, make_key(root_admin)).raw(
+        "addHost",
+        zoneid=str(cluster.zone.uuid),
+        podid=str(cluster.pod.uuid),
+        clusterid=str(cluster.uuid),
+        hypervisor="External",
+        url="n3",
+        **{"externaldetails[0].url": "http://127.0.0.1:9"},
+    )
+    assert response.status_code == 431
+    assert "needs the details: token" in response.json()["addhostresponse"]["errortext"]
+    assert not Host.objects.filter(url__in=["n2", "n3"]).exists()
