@@ -142,6 +142,10 @@ def test_the_external_flow(admin, cs_client, tenant, zone, ext_dir, backend, pay
         **{"externaldetails[0].url": backend.url, "externaldetails[0].token": TOKEN},
     )["host"][0]
     assert host["state"] == "Up" and host["hypervisor"] == "External"
+    assert host["extensionid"] == extension["id"] and host["extensionname"] == "MockCloud"
+    assert TOKEN not in json.dumps(admin("listHosts", id=host["id"]))
+    listed = admin("listClusters", id=str(cluster.uuid))["cluster"][0]
+    assert listed["extensionid"] == extension["id"]
     assert not AsyncJob.objects.filter(command="host.connect").exists()  # no agent to connect
     from compute.models import Host
 

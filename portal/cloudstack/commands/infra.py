@@ -221,7 +221,7 @@ def create_pod(ctx):
 @shape(
     "cluster",
     "id name zoneid zonename podid podname hypervisortype clustertype allocationstate "
-    "managedstate cpuovercommitratio memoryovercommitratio",
+    "managedstate cpuovercommitratio memoryovercommitratio extensionid extensionname",
 )
 def CLUSTER(cluster, ctx):
     return {
@@ -237,6 +237,7 @@ def CLUSTER(cluster, ctx):
         "managedstate": "Managed",
         "cpuovercommitratio": str(cluster.cpu_overcommit_ratio),
         "memoryovercommitratio": str(cluster.memory_overcommit_ratio),
+        **_extension_of(cluster),
     }
 
 
@@ -272,6 +273,17 @@ def list_clusters(ctx):
     if ctx.has("allocationstate"):
         qs = qs.filter(allocation_state__iexact=ctx.str("allocationstate"))
     return ctx.listing(ctx.keyword(qs))
+
+
+def _extension_of(cluster) -> dict:
+    """``extensionid``/``extensionname`` of an External cluster (and its hosts)."""
+    if cluster.hypervisor != Hypervisor.EXTERNAL:
+        return {}
+    from marketplace.services.bindings import cluster_binding
+
+    from .extensions import extension_fields
+
+    return extension_fields(cluster_binding(cluster.pk))
 
 
 def _hypervisor(value: str | None) -> str | None:
@@ -320,7 +332,7 @@ def add_cluster(ctx):
     "host",
     "id name type state resourcestate hypervisor ipaddress zoneid zonename podid podname "
     "clusterid clustername cpunumber cpuspeed cpuallocated memorytotal memoryallocated "
-    "lastpinged version hosttags created",
+    "lastpinged version hosttags created extensionid extensionname",
     cpunumber="integer",
     cpuspeed="long",
     memorytotal="long",
@@ -354,6 +366,7 @@ def HOST(host, ctx):
         "lastpinged": cs_date(host.last_ping),
         "version": host.agent_version or None,
         "hosttags": ",".join(host.host_tags) if host.host_tags else None,
+        **_extension_of(host.cluster),
         "created": cs_date(host.created),
     }
 
