@@ -161,3 +161,22 @@ def test_enrollment_over_https(root_admin, enrolling_agent, no_broker, tmp_path,
     settings.AGENT_TLS_VERIFY = True
     host, job = add(root_admin, ClusterFactory(), f"{agent.url}/hosts/tls-2")
     assert job.status == "failed" and "CERTIFICATE_VERIFY_FAILED" in job.error_text
+
+
+def test_drf_host_create_answers_the_job_that_enrolls_it(
+    root_admin, enrolling_agent, no_broker, api_client
+):
+    agent = enrolling_agent()
+    data = {
+        "cluster": ClusterFactory().pk,
+        "agent_url": f"{agent.url}/hosts/api-1",
+        "username": ENROLL_USER,
+        "password": ENROLL_PASSWORD,
+    }
+    response = api_client(root_admin).post(reverse("api:host-list"), data, format="json")
+    assert response.status_code == 201, response.content
+    assert ENROLL_PASSWORD not in response.content.decode()
+    job = AsyncJob.objects.get(uuid=response.data["job"])
+    run_job(job.pk)
+    host = Host.objects.get(pk=response.data["id"])
+    assert (host.status, host.name, host.password) == ("Up", "api-1", "")
