@@ -80,7 +80,9 @@ class AgentRequestHandler(BaseHTTPRequestHandler):
         try:
             body = self._read_body()
             match = _ROUTE.match(self.path)
-            if match is not None and match["endpoint"] == "enroll" and method == "POST":
+            if match is not None and match["endpoint"] == "enroll":  # unsigned by design
+                if method != "POST":
+                    raise _BadMethod("enroll takes POST")
                 self._send_json(200, self._enroll(match["host"], body))
                 return
             issued = self.server.enrollment.store.secrets_for(match["host"] or "") if match else []
@@ -88,7 +90,7 @@ class AgentRequestHandler(BaseHTTPRequestHandler):
             if match is None:
                 raise NotFound(f"no endpoint {self.path}")
             endpoint = match["endpoint"]
-            if (endpoint == "health") != (method == "GET") or endpoint == "enroll":
+            if (endpoint == "health") != (method == "GET"):
                 raise _BadMethod(f"{method} not allowed on {endpoint}")
             resource = self.server.provider.get(match["host"])
             if endpoint == "health":

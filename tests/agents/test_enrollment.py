@@ -253,3 +253,12 @@ def test_an_unwritable_state_file_refuses_to_issue_but_the_agent_runs(start_agen
     with pytest.raises(Exception, match="cannot keep the issued secret"):
         enroll(server.url, USER, PW, host_id="h1")
     assert server.enrollment.store.secrets_for("h1") == []
+
+
+def test_enroll_takes_post_and_json(start_agent):
+    server = start_agent()
+    assert requests.get(f"{server.url}/v1/enroll", timeout=10).status_code == 405
+    bad = requests.post(f"{server.url}/v1/enroll", data=b"not json", timeout=10)
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_command"
+    step = requests.post(f"{server.url}/v1/enroll", json={"step": 3}, timeout=10)
+    assert step.status_code == 400 and "'step' must be 1 or 2" in step.json()["details"]
