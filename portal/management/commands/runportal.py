@@ -274,6 +274,8 @@ class Command(BaseCommand):
                        "--bind", f"127.0.0.1:{port}",
                        "--workers", os.environ.get("WEB_CONCURRENCY", "3"),
                        "--access-logfile", "-",
+                       # addHost waits for its connect job (ADD_HOST_WAIT_SECONDS)
+                       "--timeout", str(int(settings.ADD_HOST_WAIT_SECONDS) + 30),
                        "--graceful-timeout", str(STOP_TIMEOUT - 2)]  # fmt: skip
             agent_config = demo.simulator_config_path()
             agent_port = int(demo.DEMO_AGENT_LISTEN.rsplit(":", 1)[1])
