@@ -8,6 +8,7 @@ from django.db.models import Q
 from compute.choices import AllocationState, Hypervisor, OfferingState
 from compute.host_enrollment import AGENT_SECRET_HELP
 from compute.models import ServiceOffering, SSHKeyPair, Zone
+from networking.choices import GuestIpType, NetworkState
 from networking.models import Network
 from portal.ui.forms import PortalForm
 from storage.choices import TemplateState
@@ -31,8 +32,8 @@ class DeployForm(PortalForm):
     network = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        empty_label="A new isolated network (default)",
-        help_text="Your first network in the zone is used when you pick none.",
+        empty_label="Default: your first network in the zone, or a new isolated one",
+        help_text="Your networks and the zone's shared networks.",
     )
     disk_offering = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="No data disk", label="Data disk"
@@ -71,9 +72,12 @@ class DeployForm(PortalForm):
         self.fields["service_offering"].queryset = ServiceOffering.objects.restrict(user).filter(
             state=OfferingState.ACTIVE, is_system=False
         )
+        # the account's networks and the shared ones (anyone may deploy into those)
+        own = Network.objects.restrict(user, "change").values("pk")
         self.fields["network"].queryset = (
-            Network.objects.restrict(user, "change")
+            Network.objects.filter(Q(pk__in=own) | Q(guest_type=GuestIpType.SHARED))
             .filter(removed__isnull=True)
+            .exclude(state=NetworkState.DESTROY)
             .select_related("zone")
         )
         self.fields["network"].label_from_instance = lambda n: f"{n.name} ({n.zone.name})"
@@ -94,7 +98,12 @@ class DeployForm(PortalForm):
         self.fields["template"].queryset = self.fields["template"].queryset.filter(
             Q(zone__isnull=True) | Q(zone=zone)
         )
-        self.fields["network"].queryset = self.fields["network"].queryset.filter(zone=zone)
+        networks = self.fields["network"].queryset.filter(zone=zone)
+        self.fields["network"].queryset = networks
+        if not self.is_bound and "network" not in self.initial:
+            # what the service picks when none is given: the account's first network here
+            own = networks.filter(account_id=getattr(self.user, "account_id", None))
+            self.initial["network"] = own.order_by("id").values_list("pk", flat=True).first()
 
     def steps(self):
         return [(title, [self[name] for name in names]) for title, names in self.STEPS]

@@ -245,15 +245,21 @@ class InstanceDeployView(PortalView):
             {"form": form, "quota": quota, "title": "Deploy instance"},
         )
 
-    def get(self, request):
-        # A zone change re-renders the form (htmx) with that zone's templates and networks.
-        initial = {"zone": request.GET["zone"]} if request.GET.get("zone") else {}
-        form = DeployForm(user=request.user, initial=initial)
-        if is_partial(request, "deploy-form"):
-            return render(request, "compute/instance_deploy.html#deploy-form", {"form": form})
+    def refreshed(self, data):
+        """The form re-rendered for a zone change (htmx) with that zone's templates and
+        networks, keeping what was already filled in (not validated yet)."""
+        initial = {name: data.get(name) for name in DeployForm.base_fields if data.get(name)}
+        form = DeployForm(user=self.request.user, initial=initial)
+        if is_partial(self.request, "deploy-form"):
+            return render(self.request, "compute/instance_deploy.html#deploy-form", {"form": form})
         return self.render_form(form)
 
+    def get(self, request):
+        return self.refreshed(request.GET)
+
     def post(self, request):
+        if is_partial(request, "deploy-form"):
+            return self.refreshed(request.POST)
         form = DeployForm(request.POST, user=request.user)
         if form.is_valid():
             data = dict(form.cleaned_data)

@@ -3,6 +3,7 @@
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 
 from portal.querysets import is_root_admin
 from portal.services.tenancy import is_tenancy_admin
@@ -97,8 +98,9 @@ def bar(used, total, label=""):
     pct = fmt.percent(used, total)
     css = "full" if pct >= 90 else "warn" if pct >= 75 else ""
     return format_html(
-        '<div class="bar {}" role="meter" aria-valuemin="0" aria-valuemax="100" '
-        'aria-valuenow="{}" aria-label="{}"><span style="width:{}%"></span></div>',
+        # a span (display: block): a div would close the <p> (and the progress) around it
+        '<span class="bar {}" role="meter" aria-valuemin="0" aria-valuemax="100" '
+        'aria-valuenow="{}" aria-label="{}"><span style="width:{}%"></span></span>',
         css,
         pct,
         label or f"{pct}%",
@@ -137,3 +139,19 @@ def badge_filter(value):
 
 
 _COLORS = None
+
+
+@register.simple_tag(takes_context=True)
+def page_title(context) -> str:
+    """The page's own title: ``title``, else the detail page's object ("Host h1"), else the
+    page's URL name; base.html appends " · Cloud Portal"."""
+    if context.get("title"):
+        return str(context["title"])
+    obj = context.get("object")
+    if obj is not None and hasattr(obj, "_meta"):
+        return f"{capfirst(obj._meta.verbose_name)} {obj}"
+    match = getattr(context.get("request"), "resolver_match", None)
+    name = getattr(match, "url_name", "") or ""
+    if not name or name == "home":
+        return "Dashboard"
+    return capfirst(name.replace("_", " "))

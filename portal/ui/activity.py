@@ -15,7 +15,8 @@ from portal.ui.views import ObjectDetailView, ObjectListView, PortalView
 
 
 def _live_progress(job):
-    """The job's progress badge; it polls itself while the job runs."""
+    """The job's progress badge (with a failed job's error); it polls itself while the job
+    runs."""
     return mark_safe(render_to_string("ui/job_progress.html", {"job": job}))  # noqa: S308
 
 
@@ -27,7 +28,6 @@ class JobTable(Table):
         Column("progress", "Live progress", render=_live_progress),
         Column("resource_type", "Resource", sort="resource_type"),
         Column("user", accessor="user.username"),
-        Column("error_text", "Error", render=lambda j: j.error_text[:120]),
         Column("created", sort="created", render=lambda j: j.created.strftime("%Y-%m-%d %H:%M:%S")),
     ]
 
