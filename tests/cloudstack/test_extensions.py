@@ -132,6 +132,8 @@ def test_the_external_flow(admin, cs_client, tenant, zone, ext_dir, backend, pay
     assert registered["resources"][0]["id"] == str(cluster.uuid)
     assert registered["resources"][0]["type"] == "Cluster"
 
+    from compute.models import Host
+
     host = admin(
         "addHost",
         zoneid=str(zone.uuid),
@@ -146,8 +148,23 @@ def test_the_external_flow(admin, cs_client, tenant, zone, ext_dir, backend, pay
     assert TOKEN not in json.dumps(admin("listHosts", id=host["id"]))
     listed = admin("listClusters", id=str(cluster.uuid))["cluster"][0]
     assert listed["extensionid"] == extension["id"]
+    admin("updateHost", id=host["id"], **{"externaldetails[0].node": "n1"})
+    merged = json.loads(Host.objects.get(uuid=host["id"]).external_details)
+    assert merged == {"url": backend.url, "token": TOKEN, "node": "n1"}
+    again = {"externaldetails[0].url": backend.url, "externaldetails[0].token": TOKEN}
+    disabled = admin(
+        "updateHost",
+        id=host["id"],
+        cleanupexternaldetails="true",
+        allocationstate="Disable",
+        **again,
+    )["host"]
+    assert disabled["resourcestate"] == "Disabled"
+    assert admin("updateHost", id=host["id"], allocationstate="Enable")["host"][
+        "resourcestate"
+    ] == ("Enabled")
+    assert admin.raw("updateHost", id=host["id"], url="elsewhere").status_code == 431
     assert not AsyncJob.objects.filter(command="host.connect").exists()  # no agent to connect
-    from compute.models import Host
 
     row = Host.objects.get(uuid=host["id"])
     assert json.loads(row.external_details) == {"url": backend.url, "token": TOKEN}
@@ -306,6 +323,11 @@ def test_bad_input_gives_cloudstack_errors(admin, cs_client, tenant, zone, ext_d
     host = {"zoneid": str(zone.uuid), "podid": str(pod.uuid), "hypervisor": "External"}
     # a cluster not registered with an extension, externaldetails on a KVM cluster
     assert code("addHost", clusterid=str(lonely.uuid), url="n1", **host) == 431
+    from tests.factories import HostFactory
+
+    plain = HostFactory(cluster=kvm)
+    assert code("updateHost", id=str(plain.uuid), **{"externaldetails[0].a": "b"}) == 431
+    assert code("updateHost", id=str(plain.uuid), allocationstate="Maintenance") == 431
     kvm_host = {**host, "hypervisor": "KVM", "clusterid": str(kvm.uuid)}
     assert (
         code("addHost", url="http://127.0.0.1:9", **kvm_host, **{"externaldetails[0].a": "b"})

@@ -1,19 +1,19 @@
-"""``updateCluster``: rename, enable/disable, and the externaldetails of an External
-cluster's registration with its extension."""
+"""``updateCluster`` and ``updateHost``: rename, enable/disable, tags, and the
+externaldetails of External clusters (their extension registration's) and hosts."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
 from compute import services
-from compute.models import Cluster
+from compute.models import Cluster, Host
 from marketplace.services import bindings
 from portal.cloudstack.errors import param_error
 from portal.cloudstack.registry import command
 
 from ._common import Param
 from .extensions import details_map, refuse
-from .infra import CLUSTER, _hypervisor
+from .infra import CLUSTER, HOST, _hypervisor
 
 
 @command(
@@ -67,3 +67,50 @@ def update_cluster(ctx):
                 cluster, acting_user=ctx.user, client_ip=ctx.client_ip, **changes
             )
     return ctx.one(cluster)
+
+
+@command(
+    "updateHost",
+    "Updates a host.",
+    params=[
+        Param("id", "uuid", required=True, related="listHosts"),
+        Param("name"),
+        Param("allocationstate", description="Enable or Disable"),
+        Param("hosttags", "list"),
+        Param("externaldetails", "map", description="External hosts: merged into theirs"),
+        Param("cleanupexternaldetails", "boolean", description="External hosts: drop the old"),
+        Param("oscategoryid", "uuid", description="not supported"),
+        Param("istagarule", "boolean", description="not supported"),
+        Param("url", description="not supported"),
+        Param("annotation", description="not supported"),
+    ],
+    shape=HOST,
+)
+def update_host(ctx):
+    from compute.services.external import update_external_details
+
+    host = ctx.get(Host, "id", required=True, action="change")
+    refuse(ctx, "oscategoryid", "istagarule", "url", "annotation")
+    state = (ctx.str("allocationstate") or "").lower()
+    if state and state not in ("enable", "disable"):
+        raise param_error("allocationstate must be Enable or Disable")
+    changes = {}
+    if ctx.has("name"):
+        changes["name"] = ctx.str("name")
+    if "hosttags" in ctx.params:
+        changes["host_tags"] = ctx.list("hosttags")
+    who = {"acting_user": ctx.user, "client_ip": ctx.client_ip}
+    with transaction.atomic():
+        if ctx.map("externaldetails") or ctx.bool("cleanupexternaldetails"):
+            host = update_external_details(
+                host,
+                details_map(ctx, "externaldetails"),
+                cleanup=ctx.bool("cleanupexternaldetails"),
+                **who,
+            )
+        if changes:
+            host = services.update_host(host, **who, **changes)
+        if state:
+            toggle = services.enable_host if state == "enable" else services.disable_host
+            host = toggle(host, **who)
+    return ctx.one(host)
