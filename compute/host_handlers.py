@@ -52,8 +52,9 @@ def connect_host_job(job, report) -> dict:
     host = Host.objects.select_related("cluster").filter(pk=job.params["host_id"]).first()
     if host is None:
         raise JobError("The host was removed before it connected.", code=530)
+    enrolled = needs_enrollment(host)
     try:
-        if needs_enrollment(host):
+        if enrolled:
             report(10, f"Enrolling the agent at {host.url} as {host.username}")
             enroll_host(host)
         elif not host.agent_secret and host.url.startswith(("http://", "https://")):
@@ -104,7 +105,8 @@ def connect_host_job(job, report) -> dict:
         acting_user=job.user,
         resource=host,
         job=job,
-        description=f"{facts.cpus} CPUs, {facts.memory_bytes // 1024**2} MiB",
+        description=(f"Enrolled as {host.username}; " if enrolled else "")
+        + f"{facts.cpus} CPUs, {facts.memory_bytes // 1024**2} MiB",
     )
     return {"host": host.name, "cpus": facts.cpus, "memory_bytes": facts.memory_bytes}
 

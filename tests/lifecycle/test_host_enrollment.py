@@ -64,6 +64,8 @@ def test_a_fleet_host_is_enrolled_and_the_password_wiped(
     secret = host.agent_secret
     assert len(secret) == 64 and secret not in raw_column(Host, host.pk, "agent_secret")
     assert agent.enrollment.store.secrets_for("node-a") == [secret.encode()]
+    connected = Event.objects.get(event_type="HOST.CONNECT")
+    assert connected.description.startswith("Enrolled as root; 16 CPUs")
     shown = api_client(root_admin).get(reverse("api:host-detail", kwargs={"pk": host.pk}))
     assert shown.status_code == 200
     assert not leaked(ENROLL_PASSWORD, secret, caplog=caplog)
