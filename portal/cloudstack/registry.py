@@ -148,6 +148,13 @@ OWNER_PARAMS = [
 ]
 
 
+# BaseAsyncCmd's argument: the UUID the command's job gets (views.custom_job_id checks it).
+CUSTOM_JOB_ID = Param(
+    "customjobid",
+    description="the UUID the command's job gets (lower-case, not used by another job)",
+)
+
+
 def command(
     name: str,
     description: str,
@@ -168,6 +175,8 @@ def command(
             all_params += LIST_PARAMS
         if owned:
             all_params += OWNER_PARAMS
+        if isasync:
+            all_params.append(CUSTOM_JOB_ID)
         cmd = Command(
             name=name,
             description=description,

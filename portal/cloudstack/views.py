@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
@@ -24,6 +26,7 @@ from portal.cloudstack.errors import (
     UNAUTHORIZED,
     UNSUPPORTED_ACTION,
     ApiError,
+    param_error,
 )
 from portal.cloudstack.registry import lookup
 from portal.cloudstack.serialise import (
@@ -34,6 +37,7 @@ from portal.cloudstack.serialise import (
     wants_json,
 )
 from portal.cloudstack.upstream import asks_nothing
+from portal.services import jobs
 
 log = logging.getLogger(__name__)
 GENERIC_ERROR = "Internal error executing command, please contact your system administrator"
@@ -175,14 +179,33 @@ def api(request) -> HttpResponse:
                 CS_INVALID_PARAMETER,
             )
         ctx = Context(cmd, user, plain, maps, getattr(request, "client_ip", None))
-        if cmd.is_list or getattr(cmd.handler, "manages_transactions", False):
-            payload = cmd.handler(ctx)  # lists read; addHost commits, then waits for a job
-        else:
-            with transaction.atomic():
-                payload = cmd.handler(ctx)
+        with jobs.next_job_uuid(custom_job_id(plain) if cmd.isasync else None):
+            if cmd.is_list or getattr(cmd.handler, "manages_transactions", False):
+                payload = cmd.handler(ctx)  # lists read; addHost commits, then waits for a job
+            else:
+                with transaction.atomic():
+                    payload = cmd.handler(ctx)
     except Exception as exc:  # every failure becomes a CloudStack error envelope
         return error_response(translate(exc, user), key, as_json=as_json)
     return respond(key, payload, as_json=as_json)
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def custom_job_id(plain: dict[str, str]) -> uuid.UUID | None:
+    """``customjobid``: the UUID the async command's job gets; in upstream's format (lower
+    case) and not used by another job, else 431."""
+    from portal.models import AsyncJob
+
+    value = plain.get("customjobid", "")
+    if not value:
+        return None
+    if not _UUID.match(value):
+        raise param_error(f"UUID: {value} doesn't follow the UUID format")
+    if AsyncJob.objects.filter(uuid=value).exists():
+        raise param_error(f"UUID: {value} already exists so can't create/update with custom id")
+    return uuid.UUID(value)
 
 
 def _allowed(user, command: str) -> bool:

@@ -7,7 +7,10 @@ A job handler is a function ``handler(job, report)`` registered under a command 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +22,7 @@ from portal.models import AsyncJob
 log = logging.getLogger(__name__)
 JobHandler = Callable[[AsyncJob, Callable[[int, str], None]], Any]
 _HANDLERS: dict[str, JobHandler] = {}
+_NEXT_UUID: ContextVar[uuid.UUID | None] = ContextVar("next_job_uuid", default=None)
 
 
 class JobError(Exception):
@@ -43,6 +47,17 @@ def get_handler(command: str) -> JobHandler | None:
     return _HANDLERS.get(command)
 
 
+@contextmanager
+def next_job_uuid(value: uuid.UUID | None) -> Iterator[None]:
+    """The first job created inside the block gets ``value`` as its UUID (CloudStack's
+    ``customjobid``: a client chooses the id it will poll)."""
+    token = _NEXT_UUID.set(value)
+    try:
+        yield
+    finally:
+        _NEXT_UUID.reset(token)
+
+
 def create_job(
     command: str,
     *,
@@ -52,7 +67,11 @@ def create_job(
 ) -> AsyncJob:
     """Create a pending job and enqueue it once the surrounding transaction commits."""
     account = getattr(resource, "account", None) or getattr(acting_user, "account", None)
+    chosen = _NEXT_UUID.get()
+    if chosen is not None:
+        _NEXT_UUID.set(None)
     job = AsyncJob.objects.create(
+        **({"uuid": chosen} if chosen is not None else {}),
         command=command,
         user=acting_user if getattr(acting_user, "pk", None) else None,
         account=account,

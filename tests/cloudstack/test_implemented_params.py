@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.cloudstack.test_xml import zone_admin  # noqa: F401
 from tests.networking.factories import PublicIpRangeFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +86,20 @@ def test_list_networks_traffictype_and_canusefordeploy(cs_client, tenant):
     assert api("listNetworks", traffictype="Public") == {}
     assert api("listNetworks", canusefordeploy="true")["count"] == 1
     assert api("listNetworks", canusefordeploy="false") == {}
+
+
+def test_customjobid_names_the_job(zone_admin):  # noqa: F811
+    api, zone = zone_admin
+    chosen = "0f6a4d2c-8b7e-4c1a-9d3e-5b2f7a1c9e00"
+    created = api("createPhysicalNetwork", zoneid=zone["id"], name="ph1", customjobid=chosen)
+    assert created["jobid"] == chosen
+    assert api("queryAsyncJobResult", jobid=chosen)["jobstatus"] == 1
+    again = api.raw("createPhysicalNetwork", zoneid=zone["id"], name="ph2", customjobid=chosen)
+    assert again.status_code == 431
+    assert "already exists" in again.json()["createphysicalnetworkresponse"]["errortext"]
+    upper = api.raw("createPhysicalNetwork", zoneid=zone["id"], name="ph3", customjobid="X-1")
+    assert upper.status_code == 431
+    assert api("listPhysicalNetworks")["count"] == 1  # the refused ones created nothing
+    from portal.cloudstack.registry import REGISTRY
+
+    assert "customjobid" not in {p.name for p in REGISTRY["listZones"].params}  # async only

@@ -14,7 +14,7 @@ import pytest
 import portal.cloudstack.commands  # noqa: F401  (registers every command)
 from portal.cloudstack import upstream, views
 from portal.cloudstack.context import Context
-from portal.cloudstack.registry import LIST_PARAMS, OWNER_PARAMS, REGISTRY
+from portal.cloudstack.registry import CUSTOM_JOB_ID, LIST_PARAMS, OWNER_PARAMS, REGISTRY
 
 SHARED_REFERENCE = Path(__file__).resolve().parents[3] / "shared/reference/cloudstack-apis.json"
 # Answered by the endpoint itself, before dispatch (views._login).
@@ -120,8 +120,8 @@ def test_empty_values_count_as_absent(cs_client, root_admin, seeded):
 def test_declared_parameters_are_read_by_their_command_module():
     """A declared argument the module never names (outside its Param declaration) would be
     accepted and dropped: the silent ignoring this guards against. List and owner arguments
-    are read by Context.listing/owned."""
-    shared = {p.name for p in LIST_PARAMS + OWNER_PARAMS}
+    are read by Context.listing/owned, customjobid by the dispatcher."""
+    shared = {p.name for p in [*LIST_PARAMS, *OWNER_PARAMS, CUSTOM_JOB_ID]}  # read by views
     unread = []
     for name in implemented():
         cmd = REGISTRY[name]
@@ -203,7 +203,7 @@ def test_each_declared_parameter_is_read_when_sent(cs_client, root_admin, monkey
         if any(p.required for p in cmd.params):
             continue
         for param in cmd.params:
-            if param.type == "map" or param.name == "isrecursive":
+            if param.type == "map" or param.name in ("isrecursive", CUSTOM_JOB_ID.name):
                 continue
             if (name, param.name) in READ_ELSEWHERE:
                 continue

@@ -91,7 +91,9 @@ def test_empty_list_is_a_bare_root(cs_client, root_admin, defaults):
     assert root.tag == "listzonesresponse" and len(root) == 0
 
 
-def test_async_job_result_nests_the_object(cs_client, root_admin, defaults, monkeypatch):
+@pytest.fixture
+def zone_admin(cs_client, root_admin, defaults, monkeypatch):
+    """A root admin's client (jobs are not sent to a broker) and a zone it created."""
     from portal.services import jobs
 
     monkeypatch.setattr(jobs, "enqueue", lambda job: None)
@@ -99,6 +101,11 @@ def test_async_job_result_nests_the_object(cs_client, root_admin, defaults, monk
     zone = api(
         "createZone", name="z1", networktype="Advanced", dns1="8.8.8.8", internaldns1="10.0.0.2"
     )["zone"]
+    return api, zone
+
+
+def test_async_job_result_nests_the_object(zone_admin):
+    api, zone = zone_admin
     created = xml_call(api, "createPhysicalNetwork", zoneid=zone["id"], name="ph1", vlan="5-9")
     root = ET.fromstring(created.content)
     assert root.tag == "createphysicalnetworkresponse"
