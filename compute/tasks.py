@@ -1,4 +1,4 @@
-"""Periodic compute tasks: host heartbeats."""
+"""Periodic compute tasks: host heartbeats, External hosts' power-state sync."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from compute.choices import HostStatus, Hypervisor, InstanceState, ResourceState
+from compute.external_sync import keep_up, sync_all
 from compute.host_handlers import mark_silent_hosts, ping_host
 from compute.models import Host, Instance
 
@@ -43,4 +44,12 @@ def ping_hosts() -> dict:
         Host.objects.filter(pk__in=alive).update(last_ping=timezone.now(), status=HostStatus.UP)
         answered += len(alive)
         failed += len(chunk) - len(alive)
+    keep_up()  # External hosts have no agent: Up while the portal runs, as in CloudStack
     return {"answered": answered, "failed": failed, "disconnected": mark_silent_hosts()}
+
+
+@shared_task(name="compute.tasks.sync_external_hosts")
+def sync_external_hosts() -> dict:
+    """Power states of the instances on External hosts, from their extensions
+    (``statuses``, else ``status`` per instance): see :mod:`compute.external_sync`."""
+    return sync_all()

@@ -222,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compute.tasks.ping_hosts",
         "schedule": float(os.environ.get("AGENT_PING_INTERVAL", "60")),
     },
+    "sync-external-hosts": {  # instances on External hosts: statuses/status via extensions
+        "task": "compute.tasks.sync_external_hosts",
+        "schedule": float(os.environ.get("EXTERNAL_SYNC_INTERVAL", "60")),
+    },
 }
 # A running job whose heartbeat is older than this is failed by the sweeper.
 JOB_STALE_AFTER_SECONDS = int(os.environ.get("JOB_STALE_AFTER_SECONDS", "600"))

@@ -1,6 +1,7 @@
 """A published third-party CloudStack extension runs unmodified: CloudStack's in-tree
 Proxmox extension (``extensions/Proxmox/proxmox.sh``, bash + curl + jq) deploys, starts,
-stops, reboots, reports the status of, snapshots and deletes an instance, driven through
+stops, reboots, reports the status of (also to the power-state sync), snapshots and deletes
+an instance, driven through
 the ``cs`` client against a live portal, talking HTTPS to the Proxmox API double.
 
 The script is not vendored: it is read from the extensions directory CloudStack's package
@@ -151,6 +152,14 @@ def test_proxmox_extension_runs_unmodified(api, proxmox, zone):
     instance.refresh_from_db()
     status = external.run(Host.objects.get(uuid=host["id"]), instance, "status")
     assert json.loads(status.stdout) == {"status": "success", "power_state": "poweron"}
+    # powered off in Proxmox: the sync finds it (proxmox.sh has no statuses: status per VM)
+    from compute.tasks import sync_external_hosts
+
+    proxmox_vm["status"] = "stopped"
+    assert sync_external_hosts() == {"hosts": 1, "changed": 1}
+    instance.refresh_from_db()
+    assert instance.state == "Stopped"
+    assert api.startVirtualMachine(id=vm["id"])["virtualmachine"]["state"] == "Running"
 
     snapshot = api.addCustomAction(
         extensionid=extension["id"],

@@ -282,3 +282,42 @@ def test_host_missing_a_required_detail_is_refused(external, root_admin, client)
     assert response.status_code == 431
     assert "needs the details: token" in response.json()["addhostresponse"]["errortext"]
     assert not Host.objects.filter(url__in=["n2", "n3"]).exists()
+
+
+def test_power_states_follow_the_extension(tenant, external, backend, root_admin):
+    """Out-of-band power changes reach the instance rows: ``statuses`` when the extension
+    answers it, else ``status`` per instance; External hosts stay Up without an agent."""
+    from django.utils import timezone
+
+    from compute.models import Host
+    from compute.tasks import ping_hosts, sync_external_hosts
+
+    instance, job = deploy(tenant, external)
+    assert job.status == "succeeded", job.error_text
+    vm = f"i-{instance.account_id}-{instance.pk}-VM"
+    host = external["host"]
+    Host.objects.filter(pk=host.pk).update(last_ping=timezone.now() - timezone.timedelta(hours=1))
+    assert ping_hosts()["disconnected"] == 0
+    host.refresh_from_db()
+    assert host.status == "Up" and host.last_ping > timezone.now() - timezone.timedelta(minutes=1)
+
+    backend.vms[vm]["state"] = "stopped"  # powered off behind the portal's back
+    assert sync_external_hosts() == {"hosts": 1, "changed": 1}
+    instance.refresh_from_db()
+    assert instance.state == "Stopped" and instance.host is None
+    host.refresh_from_db()
+    assert host.cpu_allocated_mhz == 0  # capacity given back
+    assert sync_external_hosts()["changed"] == 0  # nothing new
+    assert ExtensionRun.objects.filter(action="statuses").count() == 2
+
+    extension = external["map"].extension  # now without statuses: status per instance
+    files = dict(extension.versions.get(number=extension.current_version).files)
+    files["mockcloud.py"] = files["mockcloud.py"].replace(
+        'if action == "statuses":', 'if action == "no-statuses":'
+    )
+    update_extension(extension, acting_user=root_admin, files=files, comment="no statuses")
+    backend.vms[vm]["state"] = "running"
+    assert sync_external_hosts()["changed"] == 1
+    instance.refresh_from_db()
+    assert instance.state == "Running" and instance.host == host
+    assert ExtensionRun.objects.filter(action="status", exit_code=0).count() == 1
