@@ -65,7 +65,9 @@ def respond(
     return response
 
 
-def error_response(error: ApiError, key: str, *, as_json: bool) -> HttpResponse:
+def error_response(
+    error: ApiError, key: str, *, as_json: bool, authenticated: bool = True
+) -> HttpResponse:
     if error.code == UNSUPPORTED_ACTION:
         key = "errorresponse"
     body = {"uuidList": [], "errorcode": error.code}
@@ -79,7 +81,7 @@ def error_response(error: ApiError, key: str, *, as_json: bool) -> HttpResponse:
         as_json=as_json,
         status=error.code,
         description=description,
-        authenticated=error.code != UNAUTHORIZED,
+        authenticated=authenticated and error.code != UNAUTHORIZED,
     )
 
 
@@ -218,12 +220,12 @@ def _allowed(user, command: str) -> bool:
 def _login(request, raw: dict[str, str], as_json: bool) -> HttpResponse:
     if request.method != "POST":
         error = ApiError(METHOD_NOT_ALLOWED, "Please use HTTP POST to authenticate using this API")
-        return error_response(error, "loginresponse", as_json=as_json)
+        return error_response(error, "loginresponse", as_json=as_json, authenticated=False)
     plain, _ = split_params(raw)
     try:
         body = auth.login(request, plain)
     except ApiError as error:
-        return error_response(error, "loginresponse", as_json=as_json)
+        return error_response(error, "loginresponse", as_json=as_json, authenticated=False)
     answer = {k: v for k, v in body.items() if v is not None}
     response = respond("loginresponse", answer, as_json=as_json)
     response.set_cookie(auth.SESSION_COOKIE, body["sessionkey"], httponly=True, samesite="Lax")

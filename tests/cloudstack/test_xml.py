@@ -134,6 +134,8 @@ def test_errors_in_xml(cs_client, root_admin, client, defaults):
 
 def test_login_and_logout_in_xml(client, tenant, defaults):
     domain = tenant.account.domain.path
+    bad = client.post("/client/api", {"command": "login", "username": "x", "password": "y"})
+    assert bad.status_code == 531 and ET.fromstring(bad.content).attrib == {}  # no version
     response = client.post(
         "/client/api",
         {"command": "login", "username": tenant.username, "password": "Secret-pass-1",
