@@ -414,3 +414,38 @@ def test_bad_input_gives_cloudstack_errors(admin, cs_client, tenant, zone, ext_d
     # tenants reach none of the management commands
     for command in ("createExtension", "listExtensions", "registerExtension", "addCustomAction"):
         assert user.raw(command).status_code == 432, command
+
+
+MANAGE = [
+    "createExtension",
+    "listExtensions",
+    "updateExtension",
+    "deleteExtension",
+    "registerExtension",
+    "unregisterExtension",
+    "addCustomAction",
+    "updateCustomAction",
+    "deleteCustomAction",
+]
+
+
+@pytest.mark.parametrize(
+    "role, allowed",
+    [
+        ("Root Admin", {*MANAGE, "listCustomActions", "runCustomAction"}),
+        ("Resource Admin", {"listCustomActions", "runCustomAction"}),
+        ("Domain Admin", {"listCustomActions", "runCustomAction"}),
+        ("User", {"listCustomActions", "runCustomAction"}),
+        ("Read-Only Admin - Default", {"listExtensions", "listCustomActions"}),
+        ("Read-Only User - Default", {"listCustomActions"}),
+    ],
+)
+def test_default_roles_for_the_extension_commands(defaults, role, allowed):
+    """Managing extensions is root-admin only, as upstream; every role may list and run
+    the custom actions its role type is allowed (the role matrix in test_access.py then
+    calls each command as each role)."""
+    from portal.models import Role
+
+    rules = Role.objects.get(name=role)
+    commands = {*MANAGE, "listCustomActions", "runCustomAction"}
+    assert {c for c in commands if rules.allows(c)} == allowed
