@@ -236,6 +236,7 @@ class HostSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
 
 class ServiceOfferingSerializer(PortalModelSerializer):
     host_tags = TagListField(required=False)
+    storage_tags = TagListField(required=False)
     state = enum_field(OfferingState, "OfferingStateEnum", required=False)
 
     class Meta:
@@ -255,6 +256,7 @@ class ServiceOfferingSerializer(PortalModelSerializer):
             "offer_ha",
             "limit_cpu_use",
             "host_tags",
+            "storage_tags",
             "storage_type",
             "root_disk_size",
             "is_system",

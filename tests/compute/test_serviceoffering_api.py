@@ -17,6 +17,7 @@ class TestServiceOfferingAPI(InfrastructureAPITests):
             "cpu_speed": 2000,
             "memory": 2048,
             "host_tags": ["ssd"],
+            "storage_tags": ["fast"],
         }
 
     def update_data(self):
@@ -33,6 +34,8 @@ class TestServiceOfferingAPI(InfrastructureAPITests):
             ({**base, "memory": -1}, "memory"),
             ({**base, "host_tags": "ssd"}, "host_tags"),
             ({**base, "host_tags": [""]}, "host_tags"),
+            ({**base, "storage_tags": "fast"}, "storage_tags"),
+            ({**base, "storage_tags": [""]}, "storage_tags"),
             ({**base, "state": "Gone"}, "state"),
             ({**base, "storage_type": "tape"}, "storage_type"),
         ]
