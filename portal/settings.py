@@ -2,7 +2,8 @@
 
 Defaults give an embedded, single-machine setup: SQLite and secrets under ``var/``.
 Production sets ``DEBUG=0``, ``SECRET_KEY``, ``DATABASE_URL``, ``ALLOWED_HOSTS`` and
-``CSRF_TRUSTED_ORIGINS``; ``manage.py check --deploy`` passes with those.
+``CSRF_TRUSTED_ORIGINS``; ``manage.py check --deploy`` passes with those. Django's debug
+pages (tracebacks with paths and settings) are off unless ``DEBUG_PAGES=1`` in development.
 """
 
 import os
@@ -38,11 +39,15 @@ def _kept_secret(filename: str, generate) -> str:
     return value
 
 
-DEBUG = env_bool("DEBUG", True)
+# DEBUG=0 is production: HTTPS-only cookies, SECRET_KEY required, gunicorn. The embedded
+# default (DEBUG=1) is development, yet users still get the friendly error pages: Django's
+# own DEBUG (tracebacks with paths and settings) is on only with DEBUG_PAGES=1.
+PRODUCTION = not env_bool("DEBUG", True)
+DEBUG = not PRODUCTION and env_bool("DEBUG_PAGES", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if PRODUCTION:
         raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = _kept_secret("secret_key", lambda: secrets.token_urlsafe(50))
 
@@ -56,7 +61,7 @@ if not FIELD_ENCRYPTION_KEY:
         "field_encryption_key", lambda: Fernet.generate_key().decode()
     )
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -65,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "whitenoise.runserver_nostatic",  # /static/ by WhiteNoise under runserver too
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
@@ -82,6 +88,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -145,15 +152,19 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
+# WhiteNoise serves /static/ with or without DEBUG: the collected var/static in production,
+# the apps' static folders directly in development (no collectstatic needed, edits seen).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 
-# Security defaults; production (DEBUG off) turns on the HTTPS-only settings.
+# Security defaults; production (DEBUG=0) turns on the HTTPS-only settings.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG:
+if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -8,8 +8,8 @@ each in its own process group:
 * a Celery worker and Celery beat;
 * the simulator agent of the demo hosts (its state kept in ``var/simulator-inventory.json``);
 * the web server on 127.0.0.1:``PORT`` (default 8000): Django's ``runserver`` (no reloader)
-  when DEBUG is on, which also serves /static/; gunicorn when DEBUG is off, where /static/
-  (collected into ``var/static``) must be served by the reverse proxy in front.
+  by default, gunicorn with ``DEBUG=0`` (production); WhiteNoise serves /static/ in both
+  (``var/static`` in production). Django's debug pages are off unless ``DEBUG_PAGES=1``.
 
 Once the broker runs it seeds the demo cloud (when a ``seed_demo`` command exists), so the
 demo hosts' connect jobs reach the worker at once, and sends again the jobs an earlier run
@@ -266,7 +266,7 @@ class Command(BaseCommand):
                 python, "-m", "celery", "-A", "portal", "beat", "-l", "info",
                 "--schedule", str(var / "celerybeat-schedule"),
             ], env)  # fmt: skip
-            if settings.DEBUG:
+            if not settings.PRODUCTION:
                 web = [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload",
                        "--skip-checks"]  # fmt: skip
             else:
@@ -354,7 +354,7 @@ class Command(BaseCommand):
         connections.close_all()
 
     def banner(self, port: int) -> None:
-        mode = "runserver (DEBUG on)" if settings.DEBUG else "gunicorn (DEBUG off)"
+        mode = "gunicorn (DEBUG=0)" if settings.PRODUCTION else "runserver (development)"
         lines = [
             "",
             f"  The portal is running at http://127.0.0.1:{port}/  [{mode}]",
