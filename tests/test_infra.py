@@ -144,6 +144,8 @@ def test_runportal_serves_and_stops_everything_it_started(tmp_path):
     env.update(
         PORTAL_VAR_DIR=str(tmp_path), PORT=str(port), PORTAL_REDIS_PORT=str(redis_port),
         PORTAL_DEMO_AGENT_LISTEN=f"127.0.0.1:{free_port()}", DEBUG="1", PYTHONUNBUFFERED="1",
+        AGENT_GATEWAY_URL=f"http://127.0.0.1:{free_port()}",
+        AGENT_GATEWAY_RELAY_URL=f"ws://127.0.0.1:{free_port()}",
     )  # fmt: skip
     log = tmp_path / "runportal.log"
     with open(log, "wb") as out:
@@ -160,7 +162,8 @@ def test_runportal_serves_and_stops_everything_it_started(tmp_path):
         password = (tmp_path / "admin_password").read_text().strip()
         assert f"password in {tmp_path / 'admin_password'}: {password}" in output
         started = dict(re.findall(r"started (.+) \(pid (\d+)\)", output))
-        assert {"redis", "celery worker", "celery beat", "web"} <= set(started)
+        assert {"redis", "celery worker", "celery beat", "web", "agent gateway"} <= set(started)
+        assert f"Connected agents: --connect {env['AGENT_GATEWAY_URL']}" in output
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -232,6 +232,7 @@ class ConnectedAgent:
             open_timeout=60,
             ping_interval=None,  # the gateway pings; our heartbeats carry VM states
             close_timeout=5,
+            compression=None,
             user_agent_header=f"cloudportal-agent/{AGENT_VERSION}",
         ) as ws:
             async with self._registering:

@@ -59,6 +59,7 @@ class GatewayClient(AgentClient):
                 open_timeout=connect_timeout,
                 max_size=8 * 1024 * 1024,
                 ping_interval=None,
+                compression=None,
                 legacy=True,  # a kept connection, closed when its thread's next dial replaces it
             )
         except InvalidStatus as exc:

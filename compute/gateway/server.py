@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
@@ -56,6 +56,7 @@ class Session:
         self.name: str = host.name
         self.resource = resource
         self.pending: dict[int, asyncio.Future] = {}
+        #: VMs last reported running; None until the first ping (then reconciled once)
         self.running: frozenset[str] | None = None
         self._ids = itertools.count(1)
 
@@ -118,10 +119,11 @@ class Gateway:
                 self._agent, host, port, ssl=self.ssl_context, process_request=self._agent_path,
                 ping_interval=self.ping_interval, ping_timeout=self.ping_interval,
                 max_size=MAX_FRAME, server_header=f"cloudportal-gateway/{AGENT_VERSION}",
+                compression=None,  # small JSON frames; deflate state costs ~64 KiB a connection
             ),
             await serve(
                 self._relay, "127.0.0.1", self.relay_port, process_request=self._relay_auth,
-                ping_interval=None, max_size=MAX_FRAME,
+                ping_interval=None, max_size=MAX_FRAME, compression=None,
             ),
         ]  # fmt: skip
         self._spawn(self._flush_loop())
@@ -156,8 +158,13 @@ class Gateway:
 
     async def _db(self, fn, *args):
         def call():
-            close_old_connections()
-            return fn(*args)
+            try:
+                return fn(*args)
+            except DatabaseError:
+                # the thread's connection may be broken (database restarted): the next call
+                # opens a new one (a health check per call would cost a round trip each)
+                close_old_connections()
+                raise
 
         return await asyncio.get_running_loop().run_in_executor(self._db_pool, call)
 
@@ -213,6 +220,7 @@ class Gateway:
         if secret:
             reply["secret"] = secret
             self.registered += 1
+            session.running = frozenset()  # a new host has no instances to reconcile
             self._spawn(self._connect_pools(session))
         await ws.send(dumps(reply))
         return session

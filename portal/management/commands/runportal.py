@@ -7,6 +7,7 @@ each in its own process group:
   unless ``CELERY_BROKER_URL`` is set;
 * a Celery worker and Celery beat;
 * the simulator agent of the demo hosts (its state kept in ``var/simulator-inventory.json``);
+* the gateway of connected agents (``manage.py agent_gateway``, ``AGENT_GATEWAY_URL``);
 * the web server on 127.0.0.1:``PORT`` (default 8000): Django's ``runserver`` (no reloader)
   by default, gunicorn with ``DEBUG=0`` (production); WhiteNoise serves /static/ in both
   (``var/static`` in production). Django's debug pages are off unless ``DEBUG_PAGES=1``.
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
@@ -36,6 +38,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils import timezone
 
+from compute.gateway import gateway_url, relay_url
 from portal import demo
 from portal.management.commands.ensure_admin import login_hint
 
@@ -290,6 +293,12 @@ class Command(BaseCommand):
                     python, "-m", "agents", "serve", "--resource", "simulator",
                     "--listen", demo.DEMO_AGENT_LISTEN, "--config", str(agent_config),
                 ], env)  # fmt: skip
+            gateway_ports = [urlsplit(u).port or 8260 for u in (gateway_url(), relay_url())]
+            if any(port_in_use(p) for p in gateway_ports):  # the gateway connected agents dial
+                self.say(f"ports {gateway_ports} not free: not starting the agent gateway")
+            else:
+                sup.start("agent gateway", [python, "manage.py", "agent_gateway", "--listen",
+                                            f"127.0.0.1:{gateway_ports[0]}"], env)  # fmt: skip
             sup.start("web", web, env)
             since = timezone.now()
             if seed:  # the broker is up: the demo hosts' connect jobs are sent at once
@@ -363,6 +372,7 @@ class Command(BaseCommand):
         demo_password = Path(settings.VAR_DIR) / "demo_password"
         if demo_password.exists():
             lines.append(f"  Demo tenant: user demo, password in {demo_password}")
+        lines.append(f"  Connected agents: --connect {gateway_url()} (tokens on a cluster's page)")
         lines += ["  Ctrl-C stops everything.", ""]
         self.stdout.write("\n".join(lines))
         self.stdout.flush()
