@@ -244,6 +244,9 @@ def test_external_host_via_drf_and_the_ui(api_client, client, root_admin, extern
     assert response.status_code == 302, response.content.decode()[:2000]
     host = Host.objects.get(url="mockcloud-3")
     assert host.status == "Up"
+    page = client.get(f"/compute/hosts/{host.pk}/")
+    assert page.status_code == 200 and "ui-token" not in page.content.decode()
+    assert "External details" in client.get("/compute/hosts/add/").content.decode()
     assert json.loads(host.external_details) == {"url": backend.url, "token": "ui-token"}
     bad = client.post("/compute/hosts/add/", {**form, "url": "m4", "external_details": "novalue"})
     assert bad.status_code == 200 and "key=value" in bad.content.decode()
