@@ -49,6 +49,8 @@ def pools_of(host: Host):
 def connect_host_job(job, report) -> dict:
     """Enroll the agent when the host came with credentials, ask it for the host's facts,
     check its hypervisor, take its hostname as default name, connect its storage pools."""
+    from compute.pool_connect import record_capacity
+
     host = Host.objects.select_related("cluster").filter(pk=job.params["host_id"]).first()
     if host is None:
         raise JobError("The host was removed before it connected.", code=530)
@@ -74,7 +76,8 @@ def connect_host_job(job, report) -> dict:
             adopt_reported_hostname(host, facts.hostname)
         report(60, "Connecting primary storage")
         for pool in pools_of(host):
-            agent.send(host, c.ModifyStoragePoolCommand(pool=pool_spec(pool), add=True))
+            answer = agent.send(host, c.ModifyStoragePoolCommand(pool=pool_spec(pool), add=True))
+            record_capacity(pool, answer.pool)
     except JobError as exc:
         record_event(
             "HOST.CONNECT",

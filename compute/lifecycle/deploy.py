@@ -10,8 +10,9 @@ from django.db import transaction
 
 from compute.choices import AllocationState, InstanceState, OfferingState
 from compute.models import Instance, ServiceOffering, SSHKeyPair, Zone
-from networking.choices import GuestIpType, NetworkState
+from networking.choices import AclType, GuestIpType, NetworkState
 from networking.models import Network, NetworkOffering, Nic
+from networking.services.ipam import ancestor_paths
 from portal.choices import EventState, ResourceType
 from portal.models import AsyncJob
 from portal.services.audit import record_event
@@ -112,7 +113,12 @@ def _check_networks(networks, account, zone) -> None:
             )
         if network.state == NetworkState.DESTROY or network.removed:
             raise ValidationError({"networks": f"Network {network.name} is destroyed."})
-        shared = network.guest_type == GuestIpType.SHARED
+        shared = (
+            network.guest_type == GuestIpType.SHARED
+            and network.acl_type == AclType.DOMAIN
+            and network.domain is not None
+            and network.domain.path in ancestor_paths(account.domain.path)
+        )
         if not shared and network.account_id != account.pk:
             raise ValidationError({"networks": f"Network {network.name} is not yours."})
 

@@ -4,8 +4,6 @@ reason it failed, with nothing left behind."""
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.db import transaction
 
@@ -14,9 +12,7 @@ from compute.models import Host
 from compute.services.hosts import create_host
 from portal.choices import JobStatus
 from portal.services.audit import record_event
-from portal.services.jobs import JobError
-
-POLL_SECONDS = 0.2
+from portal.services.jobs import JobError, wait_for_job
 
 
 def add_host_and_wait(
@@ -32,18 +28,10 @@ def add_host_and_wait(
     if job is None or transaction.get_connection().in_atomic_block:
         return host
     timeout_s = settings.ADD_HOST_WAIT_SECONDS if timeout_s is None else timeout_s
-    deadline = time.monotonic() + timeout_s
-    while True:
-        job.refresh_from_db(fields=["status", "error_text", "error_code"])
-        if job.status == JobStatus.SUCCEEDED:
-            host.refresh_from_db()
-            host.connect_job = job
-            return host
-        if job.status == JobStatus.FAILED:
-            raise JobError(job.error_text, code=job.error_code or 530)
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(POLL_SECONDS)
+    if wait_for_job(job, timeout_s).status == JobStatus.SUCCEEDED:
+        host.refresh_from_db()
+        host.connect_job = job
+        return host
     removed, _ = Host.objects.filter(
         pk=host.pk, status=HostStatus.CONNECTING, last_ping__isnull=True
     ).delete()

@@ -2,7 +2,6 @@
 admin-written; guest networks are tenant-owned; IPs, NICs and guest VLANs are read-only lists
 with the allocate/release verbs for public IPs."""
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
@@ -20,7 +19,6 @@ from networking.api.serializers import (
     PublicIpRangeSerializer,
     TrafficTypeSerializer,
 )
-from networking.choices import AclType, GuestIpType
 from networking.filtersets import (
     GuestVlanFilterSet,
     IPAddressFilterSet,
@@ -41,7 +39,7 @@ from networking.models import (
     PublicIpRange,
     TrafficType,
 )
-from networking.services.ipam import ancestor_paths
+from networking.services.networks import usable_networks
 from portal.api.viewsets import IsAdminOrReadOnly, PortalModelViewSet, ServiceViewMixin
 from portal.models import Account
 from portal.querysets import is_root_admin
@@ -116,20 +114,9 @@ class NetworkViewSet(PortalModelViewSet):
 
     def get_queryset(self):
         """Own networks, plus (to view) shared domain networks of the user's domain or above."""
-        queryset = super().get_queryset()
-        user, account = self.request.user, getattr(self.request.user, "account", None)
-        if (
-            self.request.method not in permissions.SAFE_METHODS
-            or account is None
-            or is_root_admin(user)
-        ):
-            return queryset
-        shared = Q(
-            guest_type=GuestIpType.SHARED,
-            acl_type=AclType.DOMAIN,
-            domain__path__in=ancestor_paths(account.domain.path),
-        )
-        return self.queryset.filter(Q(pk__in=queryset.values("pk")) | shared)
+        if self.request.method not in permissions.SAFE_METHODS:
+            return super().get_queryset()
+        return usable_networks(self.queryset.all(), self.request.user)
 
 
 class IPAddressViewSet(RestrictedReadOnlyViewSet):

@@ -11,7 +11,13 @@ from networking.services.ipam import (
     release_public_ip,
     update_public_ip_range,
 )
-from networking.services.networks import create_network, delete_network, update_network
+from networking.services.networks import (
+    create_network,
+    delete_network,
+    shared_with,
+    update_network,
+    usable_networks,
+)
 from networking.services.offerings import (
     NETWORK_SERVICES,
     create_network_offering,
@@ -50,9 +56,11 @@ __all__ = [
     "parse_vlan_range",
     "release_guest_vlan",
     "release_public_ip",
+    "shared_with",
     "update_network",
     "update_network_offering",
     "update_physical_network",
     "update_public_ip_range",
     "update_traffic_type",
+    "usable_networks",
 ]

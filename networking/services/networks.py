@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from netaddr import IPNetwork
 
@@ -17,6 +18,7 @@ from networking.services._common import (
     parse_ipv4,
     refuse_changes,
 )
+from networking.services.ipam import ancestor_paths
 from networking.services.physical import release_guest_vlan
 from portal.choices import ResourceType
 from portal.querysets import is_root_admin
@@ -26,6 +28,26 @@ from portal.services.base import apply_changes, save_validated
 #: What may change on an existing network; the rest is fixed at creation.
 UPDATABLE_FIELDS = ("name", "display_text", "network_domain", "dns1", "dns2")
 IP_FIELDS = ("cidr", "gateway", "netmask", "start_ip", "end_ip")
+
+
+def shared_with(account) -> Q:
+    """Shared networks of Domain scope that ``account`` may use: those of its domain or a
+    domain above it (CloudStack's acltype=Domain)."""
+    return Q(
+        guest_type=GuestIpType.SHARED,
+        acl_type=AclType.DOMAIN,
+        domain__path__in=ancestor_paths(account.domain.path),
+    )
+
+
+def usable_networks(queryset, user, action: str = "view"):
+    """``queryset`` as ``user`` sees it: its own networks (``restrict``), plus, to view and
+    to deploy into, the shared Domain networks of its domain or above."""
+    restricted = queryset.restrict(user, action)
+    account = getattr(user, "account", None)
+    if action != "view" or account is None or is_root_admin(user):
+        return restricted
+    return queryset.filter(Q(pk__in=restricted.values("pk")) | shared_with(account))
 
 
 def _guest_physical_network(zone, given: PhysicalNetwork | None) -> PhysicalNetwork:

@@ -108,13 +108,19 @@ class Context:
             return None
         return self.by_uuid(model, value, name=name, action=action, queryset=queryset)
 
-    def by_uuid(self, model, value: str, *, name: str = "id", action: str = "view", queryset=None):
+    def by_uuid(
+        self, model, value: str, *, name: str = "id", action: str | None = "view", queryset=None
+    ):
+        """The object ``value`` names among those the caller may ``action`` (``None``:
+        ``queryset`` is already what the caller may see)."""
         try:
             key = uuid.UUID(value)
         except ValueError as exc:
             raise param_error(f"Invalid parameter {name} value={value} {_NOT_FOUND}") from exc
         qs = queryset if queryset is not None else model.objects.all()
-        obj = qs.restrict(self.user, action).filter(uuid=key).first()
+        if action is not None:
+            qs = qs.restrict(self.user, action)
+        obj = qs.filter(uuid=key).first()
         if obj is None:
             raise param_error(
                 f"Unable to execute API command {self.command.name.lower()} due to invalid value. "

@@ -7,6 +7,7 @@ A job handler is a function ``handler(job, report)`` registered under a command 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -152,3 +153,18 @@ def fail_stale_jobs(older_than_seconds: int) -> int:
         error_text="Job abandoned: its worker stopped reporting progress.",
         finished=timezone.now(),
     )
+
+
+def wait_for_job(job: AsyncJob, timeout_s: float, poll_s: float = 0.2) -> AsyncJob:
+    """Wait up to ``timeout_s`` for ``job`` (already committed) to end, for the calls that
+    are synchronous in CloudStack (addHost, createStoragePool). Returns the job with its
+    status fresh; raises :class:`JobError` with the job's code (530) if it failed. A job
+    still pending or running at the deadline is returned as it is: the caller decides."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        job.refresh_from_db(fields=["status", "error_text", "error_code"])
+        if job.status == JobStatus.FAILED:
+            raise JobError(job.error_text, code=job.error_code or 530)
+        if job.status == JobStatus.SUCCEEDED or time.monotonic() >= deadline:
+            return job
+        time.sleep(poll_s)

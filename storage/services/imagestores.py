@@ -16,8 +16,11 @@ STORE_SCHEMES = ("nfs", "cifs", "smb")
 def create_image_store(*, acting_user, client_ip: str | None = None, **fields) -> ImageStore:
     """Add secondary storage from ``nfs://server/path`` or
     ``cifs://server/share?user=U&password=P&domain=D``. The stored URL carries no
-    credentials; the password is encrypted. Without a zone the store is region-wide."""
+    credentials; the password is encrypted. Without a zone the store is region-wide. Without a
+    name the store is named after its URL without credentials."""
     parsed = parse_storage_url(fields.pop("url", ""), allowed=STORE_SCHEMES)
+    if not fields.get("name"):
+        fields["name"] = parsed.clean_url[:255]
     cifs = parsed.scheme in ("cifs", "smb")
     if cifs and not parsed.credentials.get("username"):
         raise ValidationError({"url": "A CIFS store needs ?user=...&password=... in its URL."})

@@ -17,7 +17,7 @@ SECONDARY_STORAGE = Shape("secondarystorage", IMAGE_STORE.fields, IMAGE_STORE.re
 
 @command(
     "addSecondaryStorage",
-    "Adds secondary storage (nfs://server/path).",
+    "Adds secondary storage (nfs://server/path or cifs://server/share?user=U&password=P).",
     params=[
         Param("url", required=True, length=2048, description="the URL of the store"),
         Param("zoneid", "uuid", related="listZones", description="the zone (none: region-wide)"),
@@ -30,7 +30,6 @@ def add_secondary_storage(ctx):
         acting_user=ctx.user,
         client_ip=ctx.client_ip,
         url=url,
-        name=url[:255],
         zone=ctx.get(Zone, "zoneid"),
     )
     return ctx.one(store)

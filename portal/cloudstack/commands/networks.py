@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from ipaddress import IPv4Address
 
+from django.db.models import Q
+
 from compute.models import Pod, Zone
 from networking import services
-from networking.choices import IpState, NetworkState
+from networking.choices import AclType, IpState, NetworkState
 from networking.models import (
     IPAddress,
     Network,
@@ -99,8 +101,13 @@ register_result("Network", network_queryset, NETWORK, "Network")
     owned=True,
 )
 def list_networks(ctx):
-    qs = network_queryset().restrict(ctx.user, "view").filter(removed__isnull=True)
-    qs = ctx.owned(qs.exclude(state=NetworkState.DESTROY))
+    live = network_queryset().filter(removed__isnull=True).exclude(state=NetworkState.DESTROY)
+    qs = ctx.owned(live.restrict(ctx.user, "view"))
+    account = getattr(ctx.user, "account", None)
+    if account is not None and not any(ctx.has(p) for p in ("account", "domainid", "projectid")):
+        # as upstream: besides the caller's own, the shared networks it may use
+        shared = live.filter(services.shared_with(account))
+        qs = live.filter(Q(pk__in=qs.values("pk")) | Q(pk__in=shared.values("pk")))
     if ctx.has("id"):
         qs = qs.filter(pk=ctx.get(Network, "id").pk)
     if ctx.has("zoneid"):
@@ -132,6 +139,7 @@ def list_networks(ctx):
         Param("vlan"),
         Param("physicalnetworkid", "uuid", related="listPhysicalNetworks"),
         Param("networkdomain"),
+        Param("acltype", description="Account or Domain (shared networks: Domain by default)"),
         Param("account"),
         Param("domainid", "uuid", related="listDomains"),
     ],
@@ -156,8 +164,17 @@ def create_network(ctx):
     ):
         if ctx.has(param):
             fields[field] = ctx.str(param)
+    if ctx.has("acltype"):
+        fields["acl_type"] = _acl_type(ctx.str("acltype"))
     network = services.create_network(acting_user=ctx.user, client_ip=ctx.client_ip, **fields)
     return ctx.one(network_queryset().get(pk=network.pk))
+
+
+def _acl_type(value: str) -> str:
+    for choice in AclType.values:
+        if choice.lower() == value.lower():
+            return choice
+    raise param_error(f"acltype must be Account or Domain, not {value!r}")
 
 
 @command(

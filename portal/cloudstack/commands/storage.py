@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from compute.models import Cluster, Host, Instance, Pod, Zone
+from compute.pool_connect import create_pool_and_connect
 from portal.cloudstack.registry import command
 from storage import services
 from storage.choices import PoolScope, VolumeState
@@ -120,8 +121,12 @@ def create_storage_pool(ctx):
     if ctx.has("capacitybytes"):
         fields["capacity_bytes"] = ctx.int("capacitybytes")
     fields = {k: v for k, v in fields.items() if v is not None}
-    pool = services.create_storage_pool(acting_user=ctx.user, client_ip=ctx.client_ip, **fields)
+    pool = create_pool_and_connect(acting_user=ctx.user, client_ip=ctx.client_ip, **fields)
     return ctx.one(pool)
+
+
+# Synchronous like upstream: the pool must be committed before its hosts can attach it.
+create_storage_pool.manages_transactions = True
 
 
 @shape(
@@ -195,7 +200,7 @@ def add_image_store(ctx):
     if url is None and details.get("url"):
         url = details["url"]
     fields = {"url": url or "", "zone": ctx.get(Zone, "zoneid")}
-    fields["name"] = ctx.str("name") or (url or "")[:255]
+    fields["name"] = ctx.str("name") or ""  # default: the URL without its credentials
     store = services.create_image_store(acting_user=ctx.user, client_ip=ctx.client_ip, **fields)
     return ctx.one(store)
 

@@ -9,6 +9,7 @@ from compute.choices import InstanceState
 from compute.models import Host, Instance, ServiceOffering, SSHKeyPair, Zone
 from networking.models import Network, Nic
 from networking.models_rules import SecurityGroup
+from networking.services import usable_networks
 from portal.cloudstack.asyncjobs import answer, completed_job, register_result
 from portal.cloudstack.errors import param_error
 from portal.cloudstack.registry import Field, command
@@ -254,7 +255,11 @@ def deploy_virtual_machine(ctx):
                 sizes[field] = int(details[key])
             except ValueError as exc:
                 raise param_error(f"details[0].{key} must be a number") from exc
-    networks = [ctx.by_uuid(Network, n, name="networkids") for n in ctx.list("networkids")]
+    usable = usable_networks(Network.objects.all(), ctx.user)  # own ones and shared Domain ones
+    networks = [
+        ctx.by_uuid(Network, n, name="networkids", action=None, queryset=usable)
+        for n in ctx.list("networkids")
+    ]
     groups = _security_groups(ctx, account or ctx.user.account)
     vm, job = lifecycle.deploy_instance(
         acting_user=ctx.user,
