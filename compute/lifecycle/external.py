@@ -16,6 +16,7 @@ so the handler rolls back as for an agent failure.
 from __future__ import annotations
 
 import json
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -49,7 +50,7 @@ def send(host, command, instance=None):
     if isinstance(command, c.StartVmCommand):
         if not _created(instance):
             if _binding(host).extension.requires_prepare_vm:
-                run(host, instance, "prepare")
+                apply_prepare(instance, run(host, instance, "prepare"))
             run(host, instance, "create")
         else:
             run(host, instance, "start")
@@ -131,6 +132,38 @@ def caller_details(user, instance) -> dict[str, Any]:
         "rolename": role.name if role else "",
         "roletype": role.role_type if role else "",
     }
+
+
+MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
+
+
+def apply_prepare(instance, result) -> None:
+    """CloudStack applies ``prepare``'s answer as a merge patch onto the VirtualMachineTO:
+    its ``details`` are sent back on every later action (:func:`_prepared_details`) and NIC
+    MACs it assigns (``nics[]`` matched by ``uuid`` or ``deviceId``) become the NICs' MACs,
+    e.g. the real MACs of a bare-metal machine."""
+    from networking.models import Nic
+
+    try:
+        answer = json.loads(result.stdout) if result.stdout.strip() else {}
+    except ValueError:
+        return
+    nics = answer.get("nics") if isinstance(answer, dict) else None
+    if not isinstance(nics, list):
+        return
+    mine = list(instance.nics.all())
+    by_uuid = {str(n.uuid): n for n in mine}
+    by_device = {n.device_id: n for n in mine}
+    for entry in nics:
+        if not isinstance(entry, dict):
+            continue
+        nic = by_uuid.get(str(entry.get("uuid"))) or by_device.get(entry.get("deviceId"))
+        mac = str(entry.get("mac") or "").lower()
+        if nic is None or not MAC_RE.match(mac) or mac == nic.mac_address:
+            continue
+        if Nic.objects.filter(mac_address=mac).exclude(pk=nic.pk).exists():
+            raise JobError(f"prepare assigned MAC {mac}, which another NIC already has.")
+        Nic.objects.filter(pk=nic.pk).update(mac_address=mac)
 
 
 def payload(

@@ -324,3 +324,23 @@ def test_power_states_follow_the_extension(tenant, external, backend, root_admin
     instance.refresh_from_db()
     assert instance.state == "Running" and instance.host == host
     assert ExtensionRun.objects.filter(action="status", exit_code=0).count() == 1
+
+
+def test_prepare_assigns_nic_macs(tenant, external, backend, root_admin):
+    """A ``prepare`` answer with ``nics[].mac`` (e.g. a bare-metal machine's real MACs) sets
+    the NICs' MACs before ``create``, which then receives them."""
+    extension = external["map"].extension
+    files = dict(extension.versions.get(number=extension.current_version).files)
+    files["mockcloud.py"] = files["mockcloud.py"].replace(
+        'return {"details": {"mockcloud_vm_id": name}}',
+        'return {"details": {"mockcloud_vm_id": name}, "nics": [{"uuid": n["uuid"], '
+        '"mac": "02:00:5E:00:53:%02x" % n["deviceId"]} for n in vm.get("nics", [])]}',
+    )
+    update_extension(extension, acting_user=root_admin, files=files, comment="macs")
+    instance, job = deploy(tenant, external)
+    assert job.status == "succeeded", job.error_text
+    assert instance.nics.get().mac_address == "02:00:5e:00:53:00"
+    from compute.lifecycle.external import payload
+
+    sent = payload(external["host"], instance, external["map"])
+    assert sent["cloudstack.vm.details"]["nics"][0]["mac"] == "02:00:5e:00:53:00"
