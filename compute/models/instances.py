@@ -27,6 +27,13 @@ class ServiceOffering(PortalModel):
         blank=True,
         help_text="Tags the primary storage pool of the root disk must carry.",
     )
+    external_details = models.JSONField(
+        verbose_name="external details",
+        default=dict,
+        blank=True,
+        help_text="Instances on External clusters: sent to the extension as "
+        "externaldetails.virtualmachine (over the template's, under the instance's).",
+    )
     storage_type = models.CharField(
         verbose_name="storage type",
         max_length=8,
@@ -165,6 +172,12 @@ class Instance(PortalModel):
     )
     user_data = models.TextField(verbose_name="user data", blank=True)
     vnc_password = EncryptedTextField(verbose_name="VNC password", blank=True)
+    external_details = EncryptedTextField(
+        verbose_name="external details (JSON)",
+        blank=True,
+        help_text="Instances on External clusters: deployVirtualMachine's externaldetails, "
+        "sent to the extension as externaldetails.virtualmachine.",
+    )
     error_text = models.TextField(verbose_name="last error", blank=True)
     removed = models.DateTimeField(verbose_name="removed", null=True, blank=True)
 
