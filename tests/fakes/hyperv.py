@@ -230,3 +230,19 @@ class FakeHyperV:
             if local is not None:
                 local.write_bytes(content)
         return {"id": checkpoint["id"], "size": self._vhd_size(p["path"])}
+
+
+def start_hyperv_double(samba: Any, ntlm_file: Path, username: str, password: str):
+    """A Windows host for the agent: emptied primary/secondary Samba shares, the NTLM
+    account ``TESTLAB\\username`` (``NTLM_USER_FILE``), a :class:`FakeHyperV` behind a
+    started :class:`~tests.fakes.wsman.WsmanServer`. Returns ``(fake, wsman)``."""
+    from tests.fakes.wsman import WsmanServer, write_ntlm_user_file
+
+    shares = {samba.unc(n): samba.share_dir(n) for n in ("primary", "secondary")}
+    for path in shares.values():
+        for child in path.rglob("*"):
+            if child.is_file():
+                child.unlink()
+    write_ntlm_user_file(str(ntlm_file), "TESTLAB", username, password)
+    fake = FakeHyperV(shares=shares)
+    return fake, WsmanServer(fake, {username: password}).start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -13,6 +14,10 @@ from pathlib import Path
 from tests.lab.procs import SharedService, read_pid, run
 
 USER, PASSWORD = "smbtest", "Test-Pass1!"
+# The account of the seed's CloudMonkey flow (cifs://...?user=administrator&password=1pass%40word1);
+# its files are written as USER (force user), so both accounts see the same shares.
+SEED_USER, SEED_PASSWORD = "administrator", "1pass@word1"
+ACCOUNTS = {USER: PASSWORD, SEED_USER: SEED_PASSWORD}
 SHARES = ("primary", "secondary")
 CONF = """[global]
   server role = standalone server
@@ -41,7 +46,8 @@ CONF = """[global]
 SHARE = """[{name}]
   path = {path}
   read only = no
-  valid users = {user}
+  valid users = {users}
+  force user = {user}
 """
 
 
@@ -84,9 +90,12 @@ class SambaServer:
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         with self.service.lock():
             self.service.register()
-            if read_pid(self.pidfile):
-                return  # running for another session: shares and user already set up
-            self._configure()
+            changed = self._configure()
+            running = read_pid(self.pidfile)
+            if running:  # started by another session: make it re-read a changed config
+                if changed:
+                    os.kill(running, signal.SIGHUP)
+                return
             if _port_open(self.port):
                 raise RuntimeError(f"port {self.port} is taken by another server")
             smbd = shutil.which("smbd") or "/usr/sbin/smbd"
@@ -99,22 +108,28 @@ class SambaServer:
                     raise RuntimeError("smbd did not start listening")
                 time.sleep(0.1)
 
-    def _configure(self) -> None:
-        try:
-            pwd.getpwnam(USER)
-        except KeyError:
-            run(["useradd", "-M", "-s", "/usr/sbin/nologin", USER])
+    def _configure(self) -> bool:
+        """Write smb.conf and the accounts (idempotent); True when smb.conf changed."""
+        for user in ACCOUNTS:
+            try:
+                pwd.getpwnam(user)
+            except KeyError:
+                run(["useradd", "-M", "-s", "/usr/sbin/nologin", user])
         text = CONF.format(port=self.port, d=self.root)
         for name in SHARES:
             path = self.share_dir(name)
             path.mkdir(parents=True, exist_ok=True)
             shutil.chown(path, USER)
-            text += SHARE.format(name=name, path=path, user=USER)
-        self.conf.write_text(text)
-        run(
-            ["smbpasswd", "-c", str(self.conf), "-s", "-a", USER],
-            input=f"{PASSWORD}\n{PASSWORD}\n".encode(),
-        )
+            text += SHARE.format(name=name, path=path, user=USER, users=" ".join(ACCOUNTS))
+        changed = not self.conf.exists() or self.conf.read_text() != text
+        if changed:
+            self.conf.write_text(text)
+        for user, password in ACCOUNTS.items():
+            run(
+                ["smbpasswd", "-c", str(self.conf), "-s", "-a", user],
+                input=f"{password}\n{password}\n".encode(),
+            )
+        return changed
 
     def stop(self) -> None:
         """Leave; the last lab session out stops smbd if a lab session started it."""

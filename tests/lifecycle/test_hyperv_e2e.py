@@ -15,8 +15,7 @@ from portal.services.jobs import create_job
 from portal.tasks import run_job
 from storage.models import ImageStore, OSType
 from tests.factories import ClusterFactory, HostFactory, StoragePoolFactory, TemplateFactory
-from tests.fakes.hyperv import FakeHyperV
-from tests.fakes.wsman import WsmanServer, write_ntlm_user_file
+from tests.fakes.hyperv import start_hyperv_double
 from tests.lab.fixtures import SECRET as LAB_SECRET
 
 pytestmark = pytest.mark.samba
@@ -37,15 +36,8 @@ class Image(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def hyperv_lab(samba_server, tmp_path, monkeypatch):
-    shares = {samba_server.unc(n): samba_server.share_dir(n) for n in ("primary", "secondary")}
-    for path in shares.values():
-        for child in path.rglob("*"):
-            if child.is_file():
-                child.unlink()
     monkeypatch.setenv("NTLM_USER_FILE", str(tmp_path / "ntlm-users"))
-    write_ntlm_user_file(str(tmp_path / "ntlm-users"), "TESTLAB", ADMIN, PASSWORD)
-    fake = FakeHyperV(shares=shares)
-    wsman = WsmanServer(fake, {ADMIN: PASSWORD}).start()
+    fake, wsman = start_hyperv_double(samba_server, tmp_path / "ntlm-users", ADMIN, PASSWORD)
     web = ThreadingHTTPServer(("127.0.0.1", 0), Image)
     threading.Thread(target=web.serve_forever, daemon=True).start()
     yield wsman, fake, samba_server, f"http://127.0.0.1:{web.server_address[1]}/win.vhdx"
