@@ -221,7 +221,7 @@ class Gateway:
             reply["secret"] = secret
             self.registered += 1
             session.running = frozenset()  # a new host has no instances to reconcile
-            self._spawn(self._connect_pools(session))
+            self._spawn(self._connect_pools(session, host))
         await ws.send(dumps(reply))
         return session
 
@@ -273,9 +273,9 @@ class Gateway:
                     session.running = running
                     self._spawn(self._db(_reconcile, session.host_id, states))
 
-    async def _connect_pools(self, session: Session) -> None:
+    async def _connect_pools(self, session: Session, host) -> None:
         """A new host mounts its primary storage pools, as the direct connect job does."""
-        for command in await self._db(_pool_commands, session.host_id):
+        for command in await self._db(_pool_commands, host):
             body = {"protocol": PROTOCOL_VERSION, **command}
             try:
                 answer = await session.request(body, 300)
@@ -333,12 +333,10 @@ class Gateway:
         return {"status": answer.get("status", 200), "body": answer.get("body")}
 
 
-def _pool_commands(host_id: int) -> list[dict[str, Any]]:
+def _pool_commands(host) -> list[dict[str, Any]]:
     from agents.protocol import commands as c
     from compute.host_handlers import pool_spec, pools_of
-    from compute.models import Host
 
-    host = Host.objects.get(pk=host_id)
     return [
         encode_command(c.ModifyStoragePoolCommand(pool=pool_spec(pool), add=True))
         for pool in pools_of(host)

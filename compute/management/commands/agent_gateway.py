@@ -46,7 +46,7 @@ class Command(BaseCommand):
             relay_key=relay_key(),
             ping_interval=options["ping_interval"] or settings.AGENT_PING_INTERVAL,
             ssl_context=ctx,
-            db_threads=1 if sqlite else 4,
+            db_threads=1 if sqlite else 8,  # registrations wait on database round trips
         )
         try:
             asyncio.run(gateway.serve_forever())
