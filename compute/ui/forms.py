@@ -32,8 +32,9 @@ class DeployForm(PortalForm):
     network = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        empty_label="Default: your first network in the zone, or a new isolated one",
-        help_text="Your networks and the zone's shared networks.",
+        empty_label="Default network",
+        help_text="Yours and the zone's shared ones. Default: your first network in the zone, "
+        "or a new isolated one.",
     )
     disk_offering = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="No data disk", label="Data disk"
