@@ -3,12 +3,13 @@ and enqueue the job that places and starts it."""
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from compute.choices import AllocationState, InstanceState, OfferingState
+from compute.choices import AllocationState, Hypervisor, InstanceState, OfferingState
 from compute.models import Instance, ServiceOffering, SSHKeyPair, Zone
 from networking.choices import AclType, GuestIpType, NetworkState
 from networking.models import Network, NetworkOffering, Nic
@@ -131,6 +132,17 @@ def _quota(account, size: dict, disks: list[int]) -> None:
     check_limit(account, ResourceType.PRIMARY_STORAGE, sum(disks) // GIB)
 
 
+def _external_details(template: Template, details: dict | None) -> str:
+    """deployVirtualMachine's ``externaldetails`` (External templates only), as stored."""
+    if not details:
+        return ""
+    from compute.services.external import check_details
+
+    if template.hypervisor != Hypervisor.EXTERNAL:
+        raise ValidationError({"externaldetails": "Only instances of External templates."})
+    return json.dumps(check_details(details))
+
+
 def deploy_instance(
     *,
     acting_user,
@@ -153,6 +165,7 @@ def deploy_instance(
     host=None,
     security_groups: list | None = None,
     client_ip: str | None = None,
+    external_details: dict | None = None,
 ) -> tuple[Instance, AsyncJob | None]:
     """Create an instance for ``account`` (default: the actor's) and, when ``start``,
     enqueue ``vm.deploy`` which plans, creates its disks and starts it.
@@ -163,6 +176,7 @@ def deploy_instance(
     transaction; the start pushes their rules to the instance's host.
     """
     account = account or acting_user.account
+    external = _external_details(template, external_details)
     size_values = _check_inputs(
         zone=zone,
         service_offering=service_offering,
@@ -196,6 +210,7 @@ def deploy_instance(
             ssh_keypair=ssh_keypair,
             user_data=user_data,
             vnc_password=secrets.token_urlsafe(6)[:8],
+            external_details=external,
             **size_values,
         )
         if not name:

@@ -204,7 +204,11 @@ def payload(
         "details": _prepared_details(instance),
         "nics": [nic_to(n) for n in instance.nics.select_related("network").order_by("device_id")],
     }
-    virtual_machine = template_external_details(template)
+    virtual_machine = {  # template < offering < instance, as CloudStack layers them
+        **template_external_details(template),
+        **(instance.service_offering.external_details or {}),
+        **json.loads(instance.external_details or "{}"),
+    }
     return orchestrator_payload(
         binding.extension,
         host=host_external_details(host),

@@ -195,7 +195,16 @@ def test_the_external_flow(admin, cs_client, tenant, zone, ext_dir, backend, pay
 
     from compute.models import ServiceOffering
 
-    offering = ServiceOffering.objects.get(name="Small Instance")
+    created = admin(
+        "createServiceOffering",
+        name="ext-small",
+        cpunumber=1,
+        cpuspeed=500,
+        memory=256,
+        **{"externaldetails[0].flavor": "m1", "externaldetails[0].template_type": "iso"},
+    )["serviceoffering"]
+    offering = ServiceOffering.objects.get(uuid=created["id"])
+    assert offering.external_details == {"flavor": "m1", "template_type": "iso"}
     user = cs_client(tenant)
     vm = run_async(
         user,
@@ -204,6 +213,7 @@ def test_the_external_flow(admin, cs_client, tenant, zone, ext_dir, backend, pay
         serviceofferingid=str(offering.uuid),
         templateid=template["id"],
         name="web1",
+        **{"externaldetails[0].disk": "ssd", "externaldetails[0].template_type": "template"},
     )["virtualmachine"]
     from compute.models import Instance
 
@@ -216,7 +226,13 @@ def test_the_external_flow(admin, cs_client, tenant, zone, ext_dir, backend, pay
     assert details["extension"] == {"site": "lab", "apitoken": "s3cret-value"}
     assert details["host"] == {"url": backend.url, "token": TOKEN}
     assert details["resourcemap"] == {"region": "r1"}
-    assert details["virtualmachine"] == {"template_id": "9000", "template_type": "template"}
+    # template < offering < instance
+    assert details["virtualmachine"] == {
+        "template_id": "9000",
+        "template_type": "template",
+        "flavor": "m1",
+        "disk": "ssd",
+    }
     assert sent["virtualmachineid"] == vm["id"]
     assert sent["caller"]["name"] == tenant.account.name and sent["caller"]["roletype"] == "User"
     to = sent["cloudstack.vm.details"]
@@ -405,6 +421,19 @@ def test_bad_input_gives_cloudstack_errors(admin, cs_client, tenant, zone, ext_d
     assert (
         code("runCustomAction", customactionid=unknown, resourceid=unknown, starteventid=1) == 431
     )
+    # deployVirtualMachine: externaldetails only from External templates
+    from compute.models import ServiceOffering
+    from tests.factories import TemplateFactory
+
+    kvm_template = TemplateFactory(zone=None, is_public=True)
+    deploy = {
+        "zoneid": str(zone.uuid),
+        "serviceofferingid": str(ServiceOffering.objects.get(name="Small Instance").uuid),
+        "templateid": str(kvm_template.uuid),
+    }
+    refused = admin.raw("deployVirtualMachine", **deploy, **{"externaldetails[0].a": "b"})
+    assert refused.status_code == 431
+    assert "externaldetails" in refused.json()["deployvirtualmachineresponse"]["errortext"]
     # registerTemplate: externaldetails only for External
     template = {"name": "t", "url": "http://example.com/t.qcow2", "format": "QCOW2"}
     assert (

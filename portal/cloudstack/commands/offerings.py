@@ -100,6 +100,7 @@ def list_service_offerings(ctx):
         Param("tags", description="comma-separated storage tags the root disk's pool must carry"),
         Param("issystem", "boolean"),
         Param("rootdisksize", "long"),
+        Param("externaldetails", "map", description="for External clusters' extensions"),
     ],
     shape=SERVICE_OFFERING,
 )
@@ -127,6 +128,10 @@ def create_service_offering(ctx):
         fields["host_tags"] = ctx.list("hosttags")
     if ctx.has("tags"):
         fields["storage_tags"] = ctx.list("tags")
+    if ctx.map("externaldetails"):
+        from .extensions import details_map
+
+        fields["external_details"] = details_map(ctx, "externaldetails")
     offering = compute_services.create_service_offering(
         acting_user=ctx.user, client_ip=ctx.client_ip, **fields
     )

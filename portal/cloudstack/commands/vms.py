@@ -228,6 +228,7 @@ def _owner_account(ctx):
         Param("details", "map"),
         Param("securitygroupids", "list", related="listSecurityGroups"),
         Param("securitygroupnames", "list", description="names of the account's groups"),
+        Param("externaldetails", "map", description="External templates: for the extension"),
     ],
     shape=VM,
     isasync=True,
@@ -279,11 +280,18 @@ def deploy_virtual_machine(ctx):
         start=ctx.bool("startvm", True),
         host=ctx.get(Host, "hostid") if ctx.is_root else None,
         security_groups=groups,
+        external_details=_external_details(ctx),
         **sizes,
     )
     if job is None:
         job = completed_job(ctx, vm)
     return answer(job, vm)
+
+
+def _external_details(ctx) -> dict | None:
+    from .extensions import details_map
+
+    return details_map(ctx, "externaldetails") if ctx.map("externaldetails") else None
 
 
 def _security_groups(ctx, account) -> list[SecurityGroup]:
