@@ -17,6 +17,19 @@ def pytest_configure(config):
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_configuration_cache(request):
+    """Cached configuration values do not outlive the test (its rows are rolled back)."""
+    if request.config.pluginmanager.hasplugin("django"):
+        from django.conf import settings
+
+        if settings.configured:
+            from portal.services.configuration import forget_cached_values
+
+            forget_cached_values()
+    yield
+
+
 @pytest.fixture
 def defaults(db):
     """The rows data migrations create (roles, ROOT domain, offerings). Transactional tests

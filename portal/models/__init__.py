@@ -1,4 +1,5 @@
 from .base import PortalModel
+from .configuration import ConfigurationValue
 from .jobs import AsyncJob, Event
 from .mfa import RecoveryCode, TOTPDevice
 from .roles import ApiKeyPair, ResourceLimit, Role, RolePermission
@@ -9,6 +10,7 @@ __all__ = [
     "Account",
     "ApiKeyPair",
     "AsyncJob",
+    "ConfigurationValue",
     "Domain",
     "Event",
     "PortalModel",

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from portal.models import Event, User
+from portal.services.configuration import update_configuration
 from tests.api_base import TenantAPITests
 from tests.factories import AccountFactory, UserFactory
 from tests.tenancy.factories import child_domain
@@ -27,6 +28,12 @@ class TestUserAPI(AdminCreatesMixin, TenantAPITests):
 
     def invalid_data(self, owner):
         UserFactory(username="taken")
+        for name, value in (  # a policy stricter than upstream's defaults (any password)
+            ("password.policy.minimum.length", "8"),
+            ("password.policy.minimum.digits", "1"),
+            ("password.policy.allowPasswordToContainUsername", "false"),
+        ):
+            update_configuration(name, value, acting_user=None)
         base = self.create_data(owner)
         return [
             ({**base, "username": "taken"}, "username"),
@@ -83,8 +90,16 @@ class TestUserLifecycle:
         url = self.url(tenant, "password")
         response = client.post(url, {"old_password": "wrong", "new_password": PASSWORD})
         assert response.status_code == 400 and "old_password" in response.data
+        update_configuration(  # upstream's default accepts any length: tighten it
+            "password.policy.minimum.length",
+            "8",
+            scope="domain",
+            obj=tenant.account.domain,
+            acting_user=None,
+        )
         response = client.post(url, {"old_password": "Secret-pass-1", "new_password": "123"})
         assert response.status_code == 400 and "new_password" in response.data
+        assert "at least 8 characters" in str(response.data["new_password"])
         response = client.post(url, {"old_password": "Secret-pass-1", "new_password": PASSWORD})
         assert response.status_code == 200, response.content
         tenant.refresh_from_db()
