@@ -223,6 +223,13 @@ def test_seed_flow_verbatim_with_cloudmonkey(cloudmonkey, portal, hyperv_host, t
     assert nic["networkid"] == ids["network"]
     assert 124 <= int(nic["ipaddress"].rsplit(".", 1)[1]) <= 144  # from startip..endip
 
+    # cloudmonkey sends every password in a query string: none reaches a server's log.
+    for log in (portal["log"], hyperv_host["log"]):
+        text = log.read_text(errors="replace")
+        assert "GET /client/api?" in text or log == hyperv_host["log"]
+        for secret in ("1pass", ADMIN_PASSWORD, TENANT_PASSWORD):
+            assert secret not in text, f"{secret} in {log.name}"
+
     # The instance really runs on the Hyper-V host, its disk on the Samba primary share.
     samba = hyperv_host["samba"]
     running = [v for v in hyperv_host["fake"].vms.values() if v.get("state") == "Running"]

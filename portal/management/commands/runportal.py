@@ -277,6 +277,7 @@ class Command(BaseCommand):
                        "--bind", f"127.0.0.1:{port}",
                        "--workers", os.environ.get("WEB_CONCURRENCY", "3"),
                        "--access-logfile", "-",
+                       "--logger-class", "portal.logredact.RedactingGunicornLogger",
                        # addHost waits for its connect job (ADD_HOST_WAIT_SECONDS)
                        "--timeout", str(int(settings.ADD_HOST_WAIT_SECONDS) + 30),
                        "--graceful-timeout", str(STOP_TIMEOUT - 2)]  # fmt: skip
