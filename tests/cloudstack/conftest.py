@@ -87,3 +87,10 @@ def seeded(defaults):
         "disk": disk,
         "template": template,
     }
+
+
+from tests.cloudstack.external_fixtures import (  # noqa: E402, F401  (fixtures)
+    external_zone,
+    live_cs_api,
+    mockcloud_backend,
+)

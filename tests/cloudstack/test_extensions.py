@@ -13,10 +13,10 @@ from marketplace.models import Extension, ExtensionRun
 from portal.models import AsyncJob
 from portal.tasks import run_job
 from storage.models import OSType
-from tests.marketplace.helpers import MOCKCLOUD, mock_backend_module
+from tests.cloudstack.external_fixtures import MOCKCLOUD_TOKEN as TOKEN
+from tests.marketplace.helpers import MOCKCLOUD
 
 pytestmark = pytest.mark.django_db
-TOKEN = "mockcloud-api-token-42"
 
 
 @pytest.fixture
@@ -28,13 +28,6 @@ def ext_dir(settings, tmp_path):
     settings.CLOUDSTACK_EXTENSIONS_DIR = str(root)
     settings.PLUGINS_DIR = tmp_path / "plugins"
     return root
-
-
-@pytest.fixture
-def backend():
-    server = mock_backend_module().MockCloud(TOKEN).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -58,26 +51,6 @@ def admin(cs_client, root_admin):
     return cs_client(root_admin)
 
 
-@pytest.fixture
-def zone(defaults):
-    """A zone with a pod, a zone-wide pool and a guest physical network (VLANs 100-102)."""
-    from compute.choices import AllocationState
-    from networking.models import TrafficType
-    from networking.services import create_physical_network
-    from tests.factories import PodFactory, StoragePoolFactory, ZoneFactory
-
-    zone = ZoneFactory(allocation_state=AllocationState.ENABLED)
-    pod = PodFactory(zone=zone)
-    StoragePoolFactory(
-        cluster=None, pod=None, zone=zone, scope="ZONE", capacity_bytes=200 * 1024**3
-    )
-    physical = create_physical_network(
-        acting_user=None, zone=zone, name="phys", vlan_range="100-102"
-    )
-    TrafficType.objects.create(physical_network=physical, traffic_type="Guest")
-    return zone, pod
-
-
 def run_async(api, command, **params):
     """Call an async command, run its job here, answer queryAsyncJobResult's result."""
     started = api(command, **params)
@@ -98,8 +71,11 @@ def create_extension(admin, **params):
     return admin("createExtension", **params)["extension"]
 
 
-def test_the_external_flow(admin, cs_client, tenant, zone, ext_dir, backend, payloads):
-    zone, pod = zone
+def test_the_external_flow(
+    admin, cs_client, tenant, external_zone, ext_dir, mockcloud_backend, payloads
+):
+    zone, pod = external_zone
+    backend = mockcloud_backend
     extension = create_extension(
         admin, **{"details[0].site": "lab", "details[0].apitoken": "s3cret-value"}
     )
@@ -312,8 +288,8 @@ def test_the_external_flow(admin, cs_client, tenant, zone, ext_dir, backend, pay
     assert not ExtensionRun.objects.exists()  # the run records went with the extension
 
 
-def test_bad_input_gives_cloudstack_errors(admin, cs_client, tenant, zone, ext_dir, backend):
-    zone, pod = zone
+def test_bad_input_gives_cloudstack_errors(admin, cs_client, tenant, external_zone, ext_dir):
+    zone, pod = external_zone
     from compute.models import Cluster
     from tests.factories import ClusterFactory
 

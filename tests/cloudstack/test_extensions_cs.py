@@ -6,55 +6,27 @@ errors arrive as CloudStack error codes."""
 import shutil
 
 import pytest
-from cs import CloudStack, CloudStackApiException
+from cs import CloudStackApiException
 
-from tests.marketplace.helpers import MOCKCLOUD, mock_backend_module
+from tests.cloudstack.external_fixtures import MOCKCLOUD_TOKEN as TOKEN
+from tests.marketplace.helpers import MOCKCLOUD
 
 pytestmark = pytest.mark.django_db(transaction=True)
-TOKEN = "cs-client-token"
 
 
 @pytest.fixture
-def backend():
-    server = mock_backend_module().MockCloud(TOKEN).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def api(live_server, root_admin, settings, tmp_path, monkeypatch):
-    from portal.services import jobs
-    from portal.services.apikeys import create_api_key
-    from portal.tasks import run_job
-
-    monkeypatch.setattr(jobs, "enqueue", lambda job: run_job(job.pk))
+def api(live_cs_api, tmp_path):
     root = tmp_path / "extensions"
     shutil.copytree(MOCKCLOUD, root / "MockCloud", ignore=shutil.ignore_patterns("mock_backend*"))
-    settings.CLOUDSTACK_EXTENSIONS_DIR = str(root)
-    settings.PLUGINS_DIR = tmp_path / "plugins"
-    pair = create_api_key(acting_user=root_admin, user=root_admin)
-    return CloudStack(
-        endpoint=f"{live_server.url}/client/api",
-        key=pair.api_key,
-        secret=pair.secret_key,
-        poll_interval=0.1,
-        fetch_result=True,
-    )
+    return live_cs_api(root)
 
 
-def test_cs_client_runs_the_external_flow(api, backend, defaults):
-    from compute.choices import AllocationState
+def test_cs_client_runs_the_external_flow(api, mockcloud_backend, external_zone):
     from compute.models import ServiceOffering
-    from networking.models import TrafficType
-    from networking.services import create_physical_network
     from storage.models import OSType
-    from tests.factories import PodFactory, StoragePoolFactory, ZoneFactory
 
-    zone = ZoneFactory(allocation_state=AllocationState.ENABLED)
-    pod = PodFactory(zone=zone)
-    StoragePoolFactory(cluster=None, pod=None, zone=zone, scope="ZONE", capacity_bytes=100 << 30)
-    physical = create_physical_network(acting_user=None, zone=zone, name="p", vlan_range="40-41")
-    TrafficType.objects.create(physical_network=physical, traffic_type="Guest")
+    zone, pod = external_zone
+    backend = mockcloud_backend
 
     extension = api.createExtension(
         name="MockCloud",

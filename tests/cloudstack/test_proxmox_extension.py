@@ -12,7 +12,7 @@ import json
 import shutil
 
 import pytest
-from cs import CloudStack, CloudStackApiException
+from cs import CloudStackApiException
 
 from tests.fakes.proxmox import FakeProxmox, extension_source
 
@@ -41,49 +41,15 @@ def proxmox(tmp_path):
 
 
 @pytest.fixture
-def run_jobs_inline(monkeypatch):
-    from portal.services import jobs
-    from portal.tasks import run_job
-
-    monkeypatch.setattr(jobs, "enqueue", lambda job: run_job(job.pk))
+def api(live_cs_api):
+    return live_cs_api(SOURCE)
 
 
-@pytest.fixture
-def api(live_server, root_admin, settings, tmp_path, run_jobs_inline):
-    from portal.services.apikeys import create_api_key
-
-    settings.CLOUDSTACK_EXTENSIONS_DIR = str(SOURCE)
-    settings.PLUGINS_DIR = tmp_path / "plugins"
-    pair = create_api_key(acting_user=root_admin, user=root_admin)
-    return CloudStack(
-        endpoint=f"{live_server.url}/client/api",
-        key=pair.api_key,
-        secret=pair.secret_key,
-        poll_interval=0.1,
-        fetch_result=True,
-    )
-
-
-@pytest.fixture
-def zone(defaults):
-    from compute.choices import AllocationState
-    from networking.models import TrafficType
-    from networking.services import create_physical_network
-    from tests.factories import PodFactory, StoragePoolFactory, ZoneFactory
-
-    zone = ZoneFactory(allocation_state=AllocationState.ENABLED)
-    pod = PodFactory(zone=zone)
-    StoragePoolFactory(cluster=None, pod=None, zone=zone, scope="ZONE", capacity_bytes=100 << 30)
-    physical = create_physical_network(acting_user=None, zone=zone, name="p", vlan_range="300-301")
-    TrafficType.objects.create(physical_network=physical, traffic_type="Guest")
-    return zone, pod
-
-
-def test_proxmox_extension_runs_unmodified(api, proxmox, zone):
+def test_proxmox_extension_runs_unmodified(api, proxmox, external_zone):
     from compute.models import Host, Instance, ServiceOffering
     from storage.models import OSType
 
-    zone, pod = zone
+    zone, pod = external_zone
     extension = api.createExtension(
         name="Proxmox",
         type="Orchestrator",

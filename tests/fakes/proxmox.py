@@ -46,9 +46,8 @@ class FakeProxmox(ThreadingHTTPServer):
                 last = exc
         else:
             raise RuntimeError(f"no free loopback address for port {PORT}: {last}")
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(*cert)
-        self.socket = context.wrap_socket(self.socket, server_side=True)
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(*cert)
         self.auth = f"PVEAPIToken={user}!{token}={secret}"
         self.node = node
         self.vms: dict[int, dict[str, Any]] = {}
@@ -60,6 +59,15 @@ class FakeProxmox(ThreadingHTTPServer):
     @property
     def address(self) -> str:
         return self.server_address[0]
+
+    def finish_request(self, request, client_address) -> None:
+        """TLS per connection, in the request's thread: a failed handshake (a client that
+        gave up) ends that connection only, never the accept loop."""
+        try:
+            request = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        super().finish_request(request, client_address)
 
     def start(self) -> FakeProxmox:
         self._thread.start()
