@@ -213,6 +213,18 @@ def test_seed_flow_verbatim_with_cloudmonkey(cloudmonkey, portal, hyperv_host, t
 
     (host,) = cm("listHosts", f"zoneid={ids['zone']}")["host"]
     assert (host["id"], host["state"], host["hypervisor"]) == (ids["host"], "Up", "Hyperv")
+    # Wrong credentials: cloudmonkey shows CloudStack's 530 and exits 1; no host is added.
+    wrong = subprocess.run(
+        [cloudmonkey, "-d", "json", "api", "addHost", f"zoneid={ids['zone']}"]
+        + [f"podid={host['podid']}", f"clusterid={host['clusterid']}", "hypervisor=Hyperv"]
+        + [f"url=http://localhost:{hyperv_host['port']}", "username=root", "password=wrong"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert wrong.returncode == 1 and "Error 530" in wrong.stderr + wrong.stdout, wrong
+    assert [h["id"] for h in cm("listHosts", f"zoneid={ids['zone']}")["host"]] == [ids["host"]]
     (network,) = cm("listNetworks", f"id={ids['network']}", "listall=true")["network"]
     assert network["name"] == "QuickCloudNetName"
     assert network["networkofferingname"] == "QuickCloudNoServices"
