@@ -40,18 +40,29 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
-def postgres_cpu() -> float:
-    """CPU seconds of every PostgreSQL process on the machine (the bench's cluster)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+def _backend_cpu() -> dict[int, float]:
+    """CPU seconds so far of each process of the bench's PostgreSQL (from pg_stat_activity:
+    the gateway's connections, autovacuum, the writer...; other clusters on the machine are
+    not counted)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity")
+        pids = [row[0] for row in cursor.fetchall()]
+    seen = {}
+    for pid in pids:
         try:
-            if (entry / "comm").read_text().strip() == "postgres":
-                total += cpu_seconds(int(entry.name))
+            seen[pid] = cpu_seconds(pid)
         except OSError:
             continue
-    return total
+    return seen
+
+
+def postgres_cpu_since(before: dict[int, float]) -> float:
+    """CPU used since ``before`` by the PostgreSQL processes alive now (those started since,
+    e.g. the gateway's connections, count whole)."""
+    now = _backend_cpu()
+    return sum(t - before.get(pid, 0.0) for pid, t in now.items())
 
 
 def _start(name: str, cmd: list[str], workdir: Path, env: dict[str, str]) -> Service:
@@ -93,7 +104,7 @@ def run(ctx) -> None:
     )
     gateway, port, _ = start_gateway(ctx)
     ctx.state.setdefault("stop", []).append(gateway)
-    t0, gw0, pg0 = time.monotonic(), gateway.cpu_seconds(), postgres_cpu()
+    t0, gw0, pg0 = time.monotonic(), gateway.cpu_seconds(), _backend_cpu()
     fleet = _start("fleet", [
         sys.executable, "-m", "agents", "serve", "--resource", "simulator",
         "--connect", f"http://127.0.0.1:{port}", "--token", token, "--fleet", str(count),
@@ -108,14 +119,14 @@ def run(ctx) -> None:
     report.fact(
         "8", f"register {count:,} connected hosts (token, host row, pool setup)", round(wall, 1),
         "s", f"{count / wall:.0f} hosts/s; gateway {gateway.cpu_seconds() - gw0:.1f} CPU-s, "
-        f"PostgreSQL {postgres_cpu() - pg0:.1f} CPU-s, fleet {fleet.cpu_seconds():.1f} CPU-s",
+        f"PostgreSQL {postgres_cpu_since(pg0):.1f} CPU-s, fleet {fleet.cpu_seconds():.1f} CPU-s",
     )  # fmt: skip
 
     time.sleep(PING_INTERVAL)  # let registration work (pool setup) drain
     window = 4 * PING_INTERVAL
-    gw0, pg0, fl0 = gateway.cpu_seconds(), postgres_cpu(), fleet.cpu_seconds()
+    gw0, pg0, fl0 = gateway.cpu_seconds(), _backend_cpu(), fleet.cpu_seconds()
     time.sleep(window)
-    gw_cpu, pg_cpu = gateway.cpu_seconds() - gw0, postgres_cpu() - pg0
+    gw_cpu, pg_cpu = gateway.cpu_seconds() - gw0, postgres_cpu_since(pg0)
     fleet_cpu = fleet.cpu_seconds() - fl0
     per_min = 60 / window
     scale = PING_INTERVAL / 60  # the same fleet pinging every 60 s sends 4x fewer frames
