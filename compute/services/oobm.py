@@ -8,6 +8,8 @@ database, so the whole path runs without a BMC.
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -16,9 +18,32 @@ from marketplace import hooks
 from portal.services.audit import record_event
 from portal.services.jobs import JobError, job_handler
 
-ACTIONS = ("on", "off", "cycle", "reset", "status")
+log = logging.getLogger(__name__)
+
+ACTIONS = ("on", "off", "cycle", "reset", "soft", "status")
 POWER_STATES = ("On", "Off", "Unknown")
 CONFIG_FIELDS = ("driver", "address", "port", "username", "password")
+
+
+class OOBMDriverError(Exception):
+    """A driver reached no verdict: the BMC is unreachable, refused the credentials or the
+    action. The message says why (never the password)."""
+
+
+def run_power_driver(host: Host, action: str) -> str | None:
+    """The first ``oobm.power`` driver's answer for ``host``. A driver's OOBMDriverError
+    becomes a ValidationError on ``driver``; other driver crashes are logged and skipped."""
+    for func in hooks.get_hooks("oobm.power"):
+        try:
+            state = func(host, action)
+        except OOBMDriverError as exc:
+            raise ValidationError({"driver": str(exc)}) from exc
+        except Exception:
+            log.exception("oobm.power driver %s.%s failed", func.__module__, func.__qualname__)
+            continue
+        if state is not None:
+            return state
+    return None
 
 
 def configure_oobm(
@@ -71,7 +96,7 @@ def set_oobm_enabled(
 def host_power_action(
     host: Host, action: str, *, acting_user, client_ip: str | None = None
 ) -> OutOfBandManagement:
-    """Run ``action`` (on/off/cycle/reset/status) through the host's ``oobm.power`` driver,
+    """Run ``action`` (on/off/cycle/reset/soft/status) through the host's ``oobm.power`` driver,
     store the power state it reports and write a ``HOST.OOBM.POWER`` event."""
     action = (action or "").lower()
     if action not in ACTIONS:
@@ -80,7 +105,7 @@ def host_power_action(
     if oobm is None or not oobm.enabled:
         raise ValidationError({"host": "Out-of-band management is not enabled for this host."})
     host.oobm = oobm
-    state = hooks.first_result("oobm.power", host, action)
+    state = run_power_driver(host, action)
     if state not in POWER_STATES:
         raise ValidationError(
             {"driver": f"No out-of-band management driver '{oobm.driver}' answered."}
@@ -136,7 +161,7 @@ def power_action_job(job, report) -> dict:
 
 
 # -- the in-tree driver ------------------------------------------------------------------
-_SIMULATED = {"on": "On", "off": "Off", "cycle": "On", "reset": "On"}
+_SIMULATED = {"on": "On", "off": "Off", "cycle": "On", "reset": "On", "soft": "Off"}
 
 
 @hooks.register("oobm.power", order=100)
@@ -148,3 +173,6 @@ def simulator_power(host: Host, action: str) -> str | None:
     if action == "status":
         return oobm.power_state if oobm.power_state != "Unknown" else "On"
     return _SIMULATED[action]
+
+
+from compute.services import oobm_ipmitool  # noqa: E402, F401  (registers the ipmitool driver)

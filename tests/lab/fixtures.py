@@ -109,3 +109,16 @@ def samba_server() -> Iterator[Any]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def ipmi_bmc(tmp_path: Path) -> Iterator[Any]:
+    """A real IPMI BMC (OpenIPMI's ipmi_sim) on 127.0.0.1, a free UDP port, for one test."""
+    from tests.lab.ipmi import IpmiSim, ipmi_missing
+
+    reason = ipmi_missing()
+    if reason:
+        pytest.skip(reason)
+    bmc = IpmiSim(tmp_path / "bmc").start()
+    yield bmc
+    bmc.stop()
