@@ -29,7 +29,9 @@ class RunningGateway:
         return self.thread.gateway
 
 
-def start_gateway(port: int, relay_port: int, ping_interval: float = 1.0) -> RunningGateway:
+def start_gateway(
+    port: int, relay_port: int, ping_interval: float = 1.0, ssl_context=None
+) -> RunningGateway:
     from compute.gateway import relay_key
     from compute.gateway.server import GatewayThread
 
@@ -38,6 +40,7 @@ def start_gateway(port: int, relay_port: int, ping_interval: float = 1.0) -> Run
         relay_port=relay_port,
         relay_key=relay_key(),
         ping_interval=ping_interval,
+        ssl_context=ssl_context,
     ).start()
     return RunningGateway(thread, port, relay_port)
 
@@ -58,7 +61,7 @@ def agents(tmp_path):
     procs = []
 
     def start(url: str, *, token: str = "", host_id: str = "conn-host", state: str = "state.json",
-              fleet: int = 0) -> subprocess.Popen:  # fmt: skip
+              fleet: int = 0, extra: tuple[str, ...] = ()) -> subprocess.Popen:  # fmt: skip
         log = tmp_path / f"{host_id}-{len(procs)}.log"
         cmd = [
             sys.executable, "-m", "agents", "serve", "--resource", "simulator",
@@ -68,6 +71,7 @@ def agents(tmp_path):
             cmd += ["--token", token]
         if fleet:
             cmd += ["--fleet", str(fleet)]
+        cmd += list(extra)
         out = open(log, "wb")  # noqa: SIM115 - closed with the process
         proc = spawn(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         proc.log = log

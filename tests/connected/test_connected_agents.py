@@ -234,3 +234,39 @@ def test_same_hostname_twice_gets_a_unique_name(cluster, gateway, agents):
     second = agents(gateway["gw"].url, token=token, host_id="twin", state="2.json")
     wait_up("twin-2", second)
     assert Host.objects.filter(name__startswith="twin").count() == 2
+
+
+def test_tls_gateway_and_a_fleet_of_simulated_hosts(cluster, agents, settings, tmp_path):
+    import ssl
+    import time
+
+    from tests.lab.certs import self_signed
+    from tests.services._proc import free_port
+
+    crt, key, _ = self_signed(tmp_path)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(crt, key)
+    running = start_gateway(free_port(), free_port(), ssl_context=ctx)
+    settings.AGENT_GATEWAY_RELAY_URL = f"ws://127.0.0.1:{running.relay_port}"
+    url = f"https://127.0.0.1:{running.port}"
+    try:
+        _, token = create_enrollment_token(acting_user=None, cluster=cluster, max_uses=3)
+        untrusting = agents(url, token=token, host_id="no-ca", state="no-ca.json")
+        fleet = agents(url, token=token, host_id="rack", fleet=3, extra=("--ca", crt))
+        hosts = wait_for(
+            lambda: list(Host.objects.filter(status=HostStatus.UP).order_by("name")) if
+            Host.objects.filter(status=HostStatus.UP).count() == 3 else None,
+            what="3 fleet hosts Up over TLS", proc=fleet,
+        )  # fmt: skip
+        assert [h.name for h in hosts] == ["rack-0", "rack-1", "rack-2"]
+        for host in hosts:
+            assert agent.send(host, c.StartupCommand(host_id="")).hostname == host.name
+        state = tmp_path / "state.json"  # a fleet's identities are written once a second
+        wait_for(lambda: state.exists(), what="the fleet's state file", proc=fleet)
+        assert sorted(json.loads(state.read_text())["hosts"]) == ["rack-0", "rack-1", "rack-2"]
+        # an agent that does not trust the gateway's certificate never registers (it retries)
+        time.sleep(1)
+        assert untrusting.poll() is None and not Host.objects.filter(name="no-ca").exists()
+        assert "CERTIFICATE_VERIFY_FAILED" in untrusting.log.read_text()
+    finally:
+        running.thread.stop()
