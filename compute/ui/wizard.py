@@ -16,13 +16,14 @@ from django.urls import reverse
 from compute import services
 from compute.choices import AllocationState, HostStatus
 from compute.models import Zone
+from compute.pool_connect import create_pool_and_connect
 from compute.ui import forms
 from networking.services import create_physical_network, create_traffic_type
 from portal.models import AsyncJob
 from portal.services.jobs import JobError
 from portal.ui.htmx import apply_errors, error_text
 from portal.ui.views import PortalView
-from storage.services import create_image_store, create_storage_pool
+from storage.services import create_image_store
 
 GIB = 1024**3
 
@@ -97,7 +98,7 @@ def run_step(step: str, zone: Zone | None, data: dict, kw: dict):
             extra["hypervisor"] = cluster.hypervisor
         if capacity is not None:
             extra["capacity_bytes"] = capacity * GIB
-        create_storage_pool(**kw, **data, **extra)
+        create_pool_and_connect(**kw, **data, **extra)  # attached on the host, or JobError
     elif step == "secondary":
         create_image_store(**kw, zone=zone, **data)
     return zone

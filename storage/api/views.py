@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from compute.api.base import ServiceModelViewSet, verb_schema
 from compute.models import Instance
+from compute.pool_connect import create_pool_and_connect
 from portal.api.serializers import JobSerializer
 from portal.api.viewsets import IsAdminOrReadOnly, ServiceViewMixin
 from portal.models import Account
@@ -42,7 +43,7 @@ class StoragePoolViewSet(ServiceModelViewSet):
     filterset_class = StoragePoolFilterSet
     permission_classes = [IsAdminOrReadOnly]
     ordering_fields = ["id", "name", "created", "state", "capacity_bytes"]
-    create_service = staticmethod(services.create_storage_pool)
+    create_service = staticmethod(create_pool_and_connect)  # attached on its Up hosts
     update_service = staticmethod(services.update_storage_pool)
     delete_service = staticmethod(services.delete_storage_pool)
 

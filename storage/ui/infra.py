@@ -9,6 +9,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from compute.pool_connect import create_pool_and_connect
+from portal.services.jobs import JobError
 from portal.ui.format import filesize, percent
 from portal.ui.htmx import add_toast, error_text
 from portal.ui.views import ObjectDetailView, PortalView, ServiceFormView
@@ -117,7 +119,10 @@ class PoolCreateView(ServiceFormView):
                 fields["hypervisor"] = data["hypervisor"]
         if capacity is not None:
             fields["capacity_bytes"] = capacity * GIB
-        return services.create_storage_pool(**self.service_kwargs(), **fields)
+        try:  # attached on the Up hosts of its scope, as createStoragePool
+            return create_pool_and_connect(**self.service_kwargs(), **fields)
+        except JobError as exc:
+            raise ValidationError(str(exc)) from exc
 
     def success_url(self, result):
         return reverse("storage:pool_detail", args=[result.pk])

@@ -157,3 +157,25 @@ def test_create_storage_pool_no_host_can_attach_is_530_and_leaves_nothing(
     assert response.status_code == 530, body
     assert "no host could attach it" in body["errortext"]
     assert not StoragePool.objects.filter(name="unreachable").exists()
+
+
+def test_drf_pool_create_is_attached_by_the_same_service(
+    api_client, root_admin, seeded, simulator, run_jobs_inline
+):
+    from django.urls import reverse
+
+    from compute.choices import HostStatus
+    from tests.factories import HostFactory
+
+    cluster = seeded["cluster"]
+    seeded["host"].delete()  # only the simulator host is in the cluster
+    HostFactory(
+        cluster=cluster,
+        url=f"{simulator.url}/hosts/drf-{cluster.pk}",
+        agent_secret=SECRET,
+        status=HostStatus.UP,
+    )
+    data = {"name": "drf", "cluster": cluster.pk, "storage_url": "nfs://127.0.0.1/export/drf"}
+    response = api_client(root_admin).post(reverse("api:storagepool-list"), data, format="json")
+    assert response.status_code == 201, response.content
+    assert StoragePool.objects.get(pk=response.data["id"]).capacity_bytes > 0
