@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db.models import F
 
 from compute.models import Host
+from portal.services.configuration import config_value
 from storage.models import StoragePool
 
 MIB = 1024 * 1024
@@ -25,10 +26,14 @@ POOL_LIMIT = F("capacity_bytes") * F("overprovisioning_factor")
 
 
 def host_limits(host: Host) -> tuple[int, int]:
-    """(CPU MHz, memory bytes) the host may hand out, with its cluster's overcommit ratios."""
+    """(CPU MHz, memory bytes) the host may hand out, with its cluster's
+    ``cpu.overprovisioning.factor`` and ``mem.overprovisioning.factor`` (cluster scope:
+    the cluster's overcommit ratio columns, which the SQL limits above read too)."""
     cluster = host.cluster
-    cpu = int(Decimal(host.cpus * host.cpu_speed) * cluster.cpu_overcommit_ratio)
-    memory = int(Decimal(host.memory) * cluster.memory_overcommit_ratio)
+    cpu_factor = config_value("cpu.overprovisioning.factor", cluster=cluster)
+    memory_factor = config_value("mem.overprovisioning.factor", cluster=cluster)
+    cpu = int(Decimal(host.cpus * host.cpu_speed) * cpu_factor)
+    memory = int(Decimal(host.memory) * memory_factor)
     return cpu, memory
 
 
@@ -60,7 +65,9 @@ def release_host(host_id: int, *, cpu_mhz: int, memory_mib: int) -> None:
 
 
 def pool_limit(pool: StoragePool) -> int:
-    return int(Decimal(pool.capacity_bytes) * pool.overprovisioning_factor)
+    """Bytes the pool may hand out: its size x ``storage.overprovisioning.factor``."""
+    factor = config_value("storage.overprovisioning.factor", storage=pool)
+    return int(Decimal(pool.capacity_bytes) * factor)
 
 
 def claim_pool(pool: StoragePool, *, size_bytes: int) -> bool:

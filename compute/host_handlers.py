@@ -21,6 +21,7 @@ from compute.models import Host
 from compute.services.host_names import adopt_reported_hostname
 from portal.choices import EventLevel
 from portal.services.audit import record_event
+from portal.services.configuration import config_value
 from portal.services.jobs import JobError, job_handler
 from storage.models import StoragePool
 
@@ -141,14 +142,16 @@ def ping_host(host: Host, running: set[int] | None = None, *, record: bool = Tru
 def mark_silent_hosts() -> int:
     """Host health rules (documented in docs/agent-protocol.md):
 
-    * Up, silent for ``AGENT_PING_INTERVAL x AGENT_PING_TIMEOUT_FACTOR`` (60 s x 2.5 =
-      150 s, CloudStack's default) -> Disconnected;
+    * Up, silent for ``ping.interval x ping.timeout`` (settings read through
+      ``config_value``; 60 s x 2.5 = 150 s, CloudStack's default, or
+      AGENT_PING_INTERVAL x AGENT_PING_TIMEOUT_FACTOR from the environment) -> Disconnected;
     * Disconnected or Alert, silent for ``AGENT_DOWN_AFTER_SECONDS`` (default 600 s) -> Down.
 
     Any answered ping makes the host Up again.
     """
     now = timezone.now()
-    silence = timedelta(seconds=settings.AGENT_PING_INTERVAL * settings.AGENT_PING_TIMEOUT_FACTOR)
+    interval = config_value("ping.interval")
+    silence = timedelta(seconds=float(interval * config_value("ping.timeout")))
     changed = Host.objects.filter(status=HostStatus.UP, last_ping__lt=now - silence).update(
         status=HostStatus.DISCONNECTED
     )

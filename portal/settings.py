@@ -227,6 +227,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-jobs": {"task": "portal.tasks.sweep_stale_jobs", "schedule": 60.0},
+    # events older than the event.purge.delay setting (days); upstream's interval is a day
+    "purge-events": {"task": "portal.tasks.purge_events", "schedule": 86400.0},
     "ping-hosts": {
         "task": "compute.tasks.ping_hosts",
         "schedule": float(os.environ.get("AGENT_PING_INTERVAL", "60")),

@@ -56,3 +56,11 @@ def ping_job(job, report) -> dict:
     if job.params.get("fail"):
         raise jobs.JobError(str(job.params["fail"]), code=530)
     return {"pong": job.params.get("value", "pong")}
+
+
+@shared_task(name="portal.tasks.purge_events")
+def purge_events() -> int:
+    """Periodic: delete events older than ``event.purge.delay`` days (0: keep them all)."""
+    from portal.services.audit import purge_old_events
+
+    return purge_old_events()

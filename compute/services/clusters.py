@@ -10,6 +10,7 @@ from compute.hypervisors import validate_hypervisor
 from compute.models import Cluster
 from compute.services._common import check_immutable, check_unique
 from portal.services.base import apply_changes, delete_with_event, save_validated
+from portal.services.configuration import config_value
 
 
 def _validate_cluster(cluster: Cluster) -> None:
@@ -33,6 +34,14 @@ def create_cluster(*, acting_user, client_ip: str | None = None, **fields) -> Cl
     zone = fields.pop("zone", None)
     if zone is not None and zone.pk != pod.zone_id:
         raise ValidationError({"zone": "The zone must be the pod's zone."})
+    # a new cluster starts with the global overprovisioning factors (as upstream copies
+    # them into the cluster's details)
+    for field, key in (
+        ("cpu_overcommit_ratio", "cpu.overprovisioning.factor"),
+        ("memory_overcommit_ratio", "mem.overprovisioning.factor"),
+    ):
+        if fields.get(field) is None:
+            fields[field] = config_value(key)
     cluster = Cluster(zone_id=pod.zone_id, **fields)
     _validate_cluster(cluster)
     return save_validated(

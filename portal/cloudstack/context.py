@@ -15,7 +15,6 @@ from portal.cloudstack.errors import MALFORMED_PARAMETER, ApiError, missing, par
 from portal.cloudstack.registry import Command, Shape
 from portal.querysets import is_domain_admin, is_root_admin
 
-MAX_PAGE_SIZE = 500
 _NOT_FOUND = (
     "due to incorrect long value format, or entity does not exist or due to incorrect "
     "parameter annotation for the field in api cmd class."
@@ -185,20 +184,22 @@ class Context:
         return qs
 
     def paging(self) -> tuple[int, int]:
-        """(start, size) from page/pagesize; 500 at most, even without paging parameters."""
+        """(start, size) from page/pagesize; ``default.page.size`` (500) at most, even
+        without paging parameters."""
+        from portal.services.configuration import config_value
+
+        max_size = config_value("default.page.size")
         page, size = self.int("page"), self.int("pagesize")
         if size == -1 and page is None:
-            return 0, MAX_PAGE_SIZE
+            return 0, max_size
         if size is not None and page is None:
             raise param_error('"page" parameter is required when "pagesize" is specified')
         if page is not None and size is None:
             raise param_error('"pagesize" parameter is required when "page" is specified')
         if page is None:
-            return 0, MAX_PAGE_SIZE
-        if size > MAX_PAGE_SIZE:
-            raise param_error(
-                f"Page size can't exceed max allowed page size value: {MAX_PAGE_SIZE}"
-            )
+            return 0, max_size
+        if size > max_size:
+            raise param_error(f"Page size can't exceed max allowed page size value: {max_size}")
         if page < 1 or size < 1:
             raise param_error("page and pagesize must be positive")
         return size * (page - 1), size

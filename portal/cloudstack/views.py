@@ -36,6 +36,7 @@ from portal.cloudstack.serialise import (
     to_xml,
     wants_json,
 )
+from portal.cloudstack.throttle import check_rate
 from portal.cloudstack.upstream import asks_nothing
 from portal.services import jobs
 
@@ -158,6 +159,7 @@ def api(request) -> HttpResponse:
             user = auth.user_from_session(request, raw)
             if user is None:
                 raise ApiError(UNAUTHORIZED, auth.BAD_SESSION, None)
+        check_rate(user)
         if not name:
             body = {"uuidList": [], "errorcode": 400, "errortext": "no command specified"}
             return respond("errorresponse", body, as_json=as_json, status=400)

@@ -53,3 +53,18 @@ def record_event(
         client_ip=client_ip,
         job=job,
     )
+
+
+def purge_old_events() -> int:
+    """Delete events older than the ``event.purge.delay`` setting (days; 0 never deletes)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.services.configuration import config_value
+
+    days = config_value("event.purge.delay")
+    if days <= 0:
+        return 0
+    deleted, _ = Event.objects.filter(created__lt=timezone.now() - timedelta(days=days)).delete()
+    return deleted

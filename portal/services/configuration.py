@@ -36,7 +36,7 @@ from portal.models import ConfigurationValue
 from portal.services.audit import record_event
 from portal.services.tenancy import is_system_or_root
 
-CACHE_PREFIX = "portal:config:v1:"
+CACHE_KEY = "portal:config:v1:values"
 CACHE_SECONDS = 300
 SECRET_MASK = "******"
 
@@ -71,23 +71,25 @@ def key_or_error(name: str) -> ConfigKey:
 
 
 def _rows(name: str) -> dict[tuple[str, int], str]:
-    cache_key = CACHE_PREFIX + name
-    rows = cache.get(cache_key)
-    if rows is None:
-        rows = {
-            (r.scope, r.scope_id): r.stored for r in ConfigurationValue.objects.filter(name=name)
-        }
-        cache.set(cache_key, rows, CACHE_SECONDS)
-    return rows
+    """The stored values of ``name`` by (scope, object id): every key's values are loaded
+    with one query and cached together."""
+    values = cache.get(CACHE_KEY)
+    if values is None:
+        values = {}
+        for row in ConfigurationValue.objects.all():
+            values.setdefault(row.name, {})[(row.scope, row.scope_id)] = row.stored
+        cache.set(CACHE_KEY, values, CACHE_SECONDS)
+    return values.get(name, {})
 
 
-def invalidate(name: str) -> None:
-    cache.delete(CACHE_PREFIX + name)
+def invalidate(name: str = "") -> None:
+    """Forget the cached values (after ``name`` changed)."""
+    cache.delete(CACHE_KEY)
 
 
 def forget_cached_values() -> None:
     """Drop every cached value (tests; after restoring a database)."""
-    cache.delete_many([CACHE_PREFIX + key.name for key in all_keys()])
+    cache.delete(CACHE_KEY)
 
 
 def _chain(key: ConfigKey, objs: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -12,6 +12,7 @@ from compute.hypervisors import validate_hypervisor
 from compute.services._common import check_immutable, check_tag_list, check_unique
 from portal.services.audit import record_event
 from portal.services.base import apply_changes, delete_with_event, save_validated
+from portal.services.configuration import config_value
 from storage.choices import PoolProtocol, PoolScope, PoolState
 from storage.drivers import validate_with_driver
 from storage.models import StoragePool
@@ -90,6 +91,8 @@ def create_storage_pool(*, acting_user, client_ip: str | None = None, **fields) 
         validate_hypervisor(hypervisor)
     if protocol == PoolProtocol.SMB and not parsed.credentials.get("username"):
         raise ValidationError({"url": "An SMB pool needs ?user=...&password=... in its URL."})
+    if fields.get("overprovisioning_factor") is None:  # new pools start with the global value
+        fields["overprovisioning_factor"] = config_value("storage.overprovisioning.factor")
     pool = StoragePool(
         protocol=protocol,
         url=parsed.clean_url,

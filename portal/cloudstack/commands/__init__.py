@@ -3,6 +3,7 @@
 from portal.cloudstack.commands import (  # noqa: F401
     cleanup,
     clusters,
+    configuration,
     discovery,
     extensions,
     iam,
