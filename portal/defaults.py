@@ -94,6 +94,7 @@ DOMAIN_ADMIN_EXTRA = [
     "enableUser",
     "disableUser",
     "lockUser",
+    "moveUser",
     "createDomain",
     "updateDomain",
     "deleteDomain",

@@ -1,4 +1,4 @@
-"""User services: create, update, change password, enable/disable, delete."""
+"""User services: create, update, change password, enable/disable/lock, move, delete."""
 
 from __future__ import annotations
 
@@ -178,3 +178,33 @@ def delete_user(user, *, acting_user, client_ip=None) -> None:
     with transaction.atomic():
         record_event("USER.DELETE", acting_user=acting_user, resource=user, client_ip=client_ip)
         user.delete()
+
+
+def move_user(user, *, account: Account, acting_user, client_ip=None):
+    """Move a user to another account of the same domain (its API keys go with it)."""
+    if acting_user is not None and not is_tenancy_admin(acting_user):
+        raise PermissionDenied("Only admins may move users.")
+    _require_user_scope(acting_user, user)
+    if user.account is None:
+        raise ValidationError("A user without an account cannot be moved.")
+    require_domain_scope(acting_user, account.domain)
+    if account.pk == user.account_id:
+        raise ValidationError(f"The user is already in account {account.name}.")
+    if account.domain_id != user.account.domain_id:
+        raise ValidationError("A user can only be moved to an account of the same domain.")
+    if not is_system_or_root(acting_user) and account.account_type in ADMIN_TYPES:
+        raise PermissionDenied("Only a root admin may move users into admin accounts.")
+    if acting_user is not None and acting_user.pk == user.pk:
+        raise ValidationError("You cannot move yourself.")
+    source = user.account
+    with transaction.atomic():
+        user.account = account
+        user.save(update_fields=["account", "updated"])
+        record_event(
+            "USER.MOVE",
+            acting_user=acting_user,
+            resource=user,
+            client_ip=client_ip,
+            description=f"User {user} moved from account {source.name} to {account.name}",
+        )
+    return user

@@ -21,6 +21,7 @@ from portal.cloudstack.commands import (  # noqa: F401
     tags,
     templates,
     tenancy,
+    users,
     vmrestore,
     vms,
     vmupdate,

@@ -102,13 +102,28 @@ def create_domain(ctx):
 
 USER_SPEC = (
     "id username firstname lastname email created state account accounttype accountid "
-    "domainid domain roleid rolename roletype timezone isdefault"
+    "domainid domain roleid rolename roletype timezone isdefault apikey usersource"
 )
+
+
+def _api_key(u) -> str | None:
+    """The user's newest live API key (never the secret); prefetched by user_queryset."""
+    live = [k for k in u.api_keys.all() if not k.revoked]
+    return max(live, key=lambda k: k.created).api_key if live else None
+
+
+def user_queryset():
+    """Users with what the user answer needs (account, domain, role, API keys)."""
+    return User.objects.select_related("account__domain", "account__role").prefetch_related(
+        "api_keys"
+    )
 
 
 def _user(u, ctx):
     account = u.account
     return {
+        "apikey": _api_key(u),
+        "usersource": "native",
         "id": uid(u),
         "username": u.username,
         "firstname": u.first_name,
@@ -159,7 +174,7 @@ def ACCOUNT(a, ctx):
 
 def account_queryset():
     return Account.objects.select_related("domain", "role").prefetch_related(
-        Prefetch("users", queryset=User.objects.select_related("account__domain", "account__role"))
+        Prefetch("users", queryset=user_queryset())
     )
 
 
@@ -266,7 +281,7 @@ def create_account(ctx):
     is_list=True,
 )
 def list_users(ctx):
-    qs = User.objects.restrict(ctx.user, "view").select_related("account__domain", "account__role")
+    qs = user_queryset().restrict(ctx.user, "view")
     if ctx.has("id"):
         qs = qs.filter(pk=ctx.get(User, "id").pk)
     elif ctx.has("accountid"):
@@ -315,7 +330,7 @@ def create_user(ctx):
     user = services.create_user(
         acting_user=ctx.user, client_ip=ctx.client_ip, account=account, **fields
     )
-    return ctx.one(User.objects.select_related("account__domain", "account__role").get(pk=user.pk))
+    return ctx.one(user_queryset().get(pk=user.pk))
 
 
 @shape("userkeys", "apikey secretkey")
