@@ -1,6 +1,7 @@
 """Management-side access to host agents: a client per host and VM specs from instances.
 
-Only Celery job handlers call this module: requests, pages and models never talk to agents.
+Only Celery job handlers (and the console proxy, for get_vnc_port) call this module: requests,
+pages and models never talk to agents.
 A host's URL is the agent's base URL; a simulator fleet serving many hosts from one process
 uses ``http://HOST:PORT/hosts/<host-id>``.
 """

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from compute.ui import clusters, infra, instances, keypairs, wizard
+from compute.ui import clusters, console, infra, instances, keypairs, wizard
 
 app_name = "compute"
 
@@ -20,6 +20,12 @@ urlpatterns = [
         "instances/<int:pk>/volumes/",
         instances.InstanceVolumesView.as_view(),
         name="instance_volumes",
+    ),
+    path("console/", console.ConsoleTokenView.as_view(), name="console_token"),
+    path(
+        "instances/<int:pk>/console/",
+        console.InstanceConsoleView.as_view(),
+        name="instance_console",
     ),
     path(
         "instances/<int:pk>/<str:action>/",

@@ -150,6 +150,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
+# noVNC for the browser console: Debian's novnc package (scripts/apt-run.txt), as /static/novnc/.
+NOVNC_DIR = Path(os.environ.get("NOVNC_DIR", "/usr/share/novnc"))
+if (NOVNC_DIR / "core" / "rfb.js").exists():
+    STATICFILES_DIRS.append(("novnc", NOVNC_DIR))
+CONSOLE_PROXY_URL = os.environ.get("CONSOLE_PROXY_URL", "ws://127.0.0.1:8262/console")
+CONSOLE_TOKEN_TTL = int(os.environ.get("CONSOLE_TOKEN_TTL", "60"))
 # WhiteNoise serves /static/ with or without DEBUG: the collected var/static in production,
 # the apps' static folders directly in development (no collectstatic needed, edits seen).
 WHITENOISE_USE_FINDERS = not PRODUCTION

@@ -45,12 +45,19 @@ class ConsoleGrant:
     url: str
     token: str
     expires_at: datetime
+    extra: str = ""
 
     @property
     def websocket(self) -> dict:
         parts = urlsplit(self.url)
         port = parts.port or (443 if parts.scheme == "wss" else 80)
-        return {"host": parts.hostname, "port": port, "path": parts.path, "token": self.token}
+        return {
+            "host": parts.hostname,
+            "port": port,
+            "path": parts.path,
+            "token": self.token,
+            "extra": self.extra or None,
+        }
 
 
 @dataclass(frozen=True)
@@ -90,9 +97,12 @@ def console_problem(instance: Instance) -> str:
     return ""
 
 
-def issue_console(*, acting_user, instance: Instance, client_ip: str | None = None) -> ConsoleGrant:
+def issue_console(
+    *, acting_user, instance: Instance, client_ip: str | None = None, extra: str = ""
+) -> ConsoleGrant:
     """A new single-use token for ``instance``'s console (the caller's access to the instance
-    is checked by the caller's queryset); :class:`ConsoleUnavailable` when there is none."""
+    is checked by the caller's queryset); :class:`ConsoleUnavailable` when there is none.
+    ``extra`` (createConsoleEndpoint's ``token``) must then come along as ``extra=``."""
     problem = console_problem(instance)
     if problem:
         raise ConsoleUnavailable(problem)
@@ -103,18 +113,23 @@ def issue_console(*, acting_user, instance: Instance, client_ip: str | None = No
         token_hash=_hash(token),
         expires_at=timezone.now() + timedelta(seconds=token_ttl()),
         client_ip=client_ip,
+        extra_hash=_hash(extra) if extra else "",
     )
-    return ConsoleGrant(url=proxy_url(), token=token, expires_at=session.expires_at)
+    return ConsoleGrant(url=proxy_url(), token=token, expires_at=session.expires_at, extra=extra)
 
 
-def redeem_console(token: str) -> ConsoleTarget | None:
-    """The target of ``token`` if it is unused and unexpired, marking it used (atomically:
-    of two concurrent uses only one wins); None otherwise or when the instance stopped."""
-    if not token or len(token) > 128:
+def redeem_console(token: str, extra: str = "") -> ConsoleTarget | None:
+    """The target of ``token`` if it is unused and unexpired (and ``extra`` matches the one
+    it was issued with), marking it used (atomically: of two concurrent uses only one wins);
+    None otherwise or when the instance stopped."""
+    if not token or len(token) > 128 or len(extra) > 1024:
         return None
     now = timezone.now()
     claimed = ConsoleSession.objects.filter(
-        token_hash=_hash(token), used_at__isnull=True, expires_at__gt=now
+        token_hash=_hash(token),
+        extra_hash=_hash(extra) if extra else "",
+        used_at__isnull=True,
+        expires_at__gt=now,
     ).update(used_at=now)
     if claimed != 1:
         return None

@@ -105,9 +105,10 @@ class ConsoleProxy:
         return await asyncio.get_running_loop().run_in_executor(self._pool, _db, fn, *args)
 
     async def _handle(self, ws: ServerConnection) -> None:
-        token = parse_qs(urlsplit(ws.request.path).query).get("token", [""])[0]
+        query = parse_qs(urlsplit(ws.request.path).query)
+        token, extra = (query.get(k, [""])[0] for k in ("token", "extra"))
         try:
-            target = await self._run(redeem_console, token)
+            target = await self._run(redeem_console, token, extra)
             if target is None:
                 raise _Refused(CLOSE_TOKEN, "console token unknown, used or expired")
             try:

@@ -29,6 +29,12 @@ class ConsoleSession(PortalModel):
     expires_at = models.DateTimeField(verbose_name="expires at")
     used_at = models.DateTimeField(verbose_name="used at", null=True, blank=True)
     client_ip = models.GenericIPAddressField(verbose_name="client IP", null=True, blank=True)
+    extra_hash = models.CharField(
+        verbose_name="extra token hash",
+        max_length=64,
+        blank=True,
+        help_text="createConsoleEndpoint's token: the WebSocket must present it as extra=.",
+    )
 
     tenant_scope = "instance__account"
 

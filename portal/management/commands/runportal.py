@@ -8,6 +8,7 @@ each in its own process group:
 * a Celery worker and Celery beat;
 * the simulator agent of the demo hosts (its state kept in ``var/simulator-inventory.json``);
 * the gateway of connected agents (``manage.py agent_gateway``, ``AGENT_GATEWAY_URL``);
+* the console proxy of browser consoles (``manage.py console_proxy``, ``CONSOLE_PROXY_URL``);
 * the web server on 127.0.0.1:``PORT`` (default 8000): Django's ``runserver`` (no reloader)
   by default, gunicorn with ``DEBUG=0`` (production); WhiteNoise serves /static/ in both
   (``var/static`` in production). Django's debug pages are off unless ``DEBUG_PAGES=1``.
@@ -38,6 +39,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils import timezone
 
+from compute.console import proxy_url as console_proxy_url
 from compute.gateway import gateway_url, relay_url
 from portal import demo
 from portal.management.commands.ensure_admin import login_hint
@@ -300,6 +302,12 @@ class Command(BaseCommand):
             else:
                 sup.start("agent gateway", [python, "manage.py", "agent_gateway", "--listen",
                                             f"127.0.0.1:{gateway_ports[0]}"], env)  # fmt: skip
+            console_port = urlsplit(console_proxy_url()).port or 8262
+            if port_in_use(console_port):  # browsers' consoles (noVNC) connect there
+                self.say(f"port {console_port} not free: not starting the console proxy")
+            else:
+                sup.start("console proxy", [python, "manage.py", "console_proxy", "--listen",
+                                            f"127.0.0.1:{console_port}"], env)  # fmt: skip
             sup.start("web", web, env)
             since = timezone.now()
             if seed:  # the broker is up: the demo hosts' connect jobs are sent at once
