@@ -72,24 +72,27 @@ class GatewayClient(AgentClient):
         return conn
 
     def _exchange(self, message: dict[str, Any], wait_s: float) -> dict[str, Any]:
-        conn = self._connection()
-        try:
-            conn.send(dumps(message))
-        except ConnectionClosed:  # a stale kept connection: nothing was sent, dial again
-            conn = self._connection(fresh=True)
-            conn.send(dumps(message))
-        try:
-            while True:
-                reply = loads(conn.recv(timeout=wait_s))
-                if reply.get("id") == message["id"]:
-                    return reply
-        except TimeoutError as exc:  # a late answer must not be read by the next command
-            conn.close()
-            _LOCAL.conns.pop(self.base_url, None)
-            raise AgentUnreachable(f"no answer from the gateway within {wait_s:.0f} s") from exc
-        except ConnectionClosed as exc:
-            _LOCAL.conns.pop(self.base_url, None)
-            raise AgentUnreachable(f"the agent gateway closed the relay: {exc}") from exc
+        """Send one relay frame and wait for its reply. A kept connection that turns out to
+        be closed (the gateway restarted) is dialled again once: protocol commands are
+        idempotent, so resending one is safe."""
+        kept = _LOCAL.__dict__.get("conns", {}).get(self.base_url) is not None
+        for attempt in (1, 2):
+            conn = self._connection(fresh=attempt == 2)
+            try:
+                conn.send(dumps(message))
+                while True:
+                    reply = loads(conn.recv(timeout=wait_s))
+                    if reply.get("id") == message["id"]:
+                        return reply
+            except TimeoutError as exc:  # a late answer must not be read by the next command
+                conn.close()
+                _LOCAL.conns.pop(self.base_url, None)
+                raise AgentUnreachable(f"no answer from the gateway within {wait_s:.0f} s") from exc
+            except ConnectionClosed as exc:
+                _LOCAL.conns.pop(self.base_url, None)
+                if attempt == 2 or not kept:
+                    raise AgentUnreachable(f"the agent gateway closed the relay: {exc}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _request(
         self,

@@ -84,7 +84,7 @@ def agents(tmp_path):
         out.close()
 
 
-def wait_for(check, timeout: float = 20.0, what: str = "condition", proc=None):
+def wait_for(check, timeout: float = 60.0, what: str = "condition", proc=None):
     """Poll ``check`` (a callable returning a truthy value) and return its value."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
