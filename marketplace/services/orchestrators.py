@@ -74,15 +74,22 @@ def _check_path(path: str) -> PurePosixPath:
     return relative
 
 
+def _inside(path: Path, root: Path) -> bool:
+    """``path`` is no link and resolves below ``root``."""
+    return not path.is_symlink() and path.resolve().is_relative_to(root.resolve())
+
+
 def _read_path(relative: PurePosixPath) -> tuple[dict[str, str], str] | None:
     """(files, entrypoint) of the extension directory holding ``relative``; None if the
     entry point is not an executable file there."""
     root = source_dir()
     entry = root / relative
-    if not entry.is_file():
+    if not entry.is_file() or not _inside(entry, root):
         return None
     base = root / relative.parts[0] if len(relative.parts) > 1 else entry.parent
-    candidates = [p for p in base.rglob("*") if p.is_file()] if base != root else [entry]
+    candidates = [entry]
+    if base != root:  # links are not followed: the files must be the directory's own
+        candidates = [p for p in base.rglob("*") if p.is_file() and _inside(p, base)]
     files, total = {}, 0
     for path in candidates:
         try:

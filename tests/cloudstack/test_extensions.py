@@ -367,6 +367,12 @@ def test_bad_input_gives_cloudstack_errors(admin, cs_client, tenant, external_zo
     assert code("createExtension", name="n2", type="Bogus") == 431
     assert code("createExtension", name="n3", type="Orchestrator", path="../etc/passwd") == 431
     assert code("createExtension", name="n4", type="Orchestrator", path="Nope/nope.sh") == 431
+    (ext_dir / "Evil").mkdir()
+    (ext_dir / "Evil" / "evil.sh").symlink_to("/etc/hostname")  # links are not imported
+    assert code("createExtension", name="n5", type="Orchestrator", path="Evil/evil.sh") == 431
+    (ext_dir / "MockCloud" / "leak.txt").symlink_to("/etc/hostname")
+    linked = create_extension(admin, name="Linked")
+    assert "leak.txt" not in Extension.objects.get(uuid=linked["id"]).versions.get().files
     off = create_extension(admin, name="Later", path="Later/later.py", state="Disabled")
     assert off["pathready"] is False and off["state"] == "Disabled"
     assert code("updateExtension", id=off["id"], state="Enabled") == 431
