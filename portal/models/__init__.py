@@ -1,6 +1,7 @@
 from .base import PortalModel
 from .configuration import ConfigurationValue
 from .jobs import AsyncJob, Event
+from .management import ManagementLease, ManagementServer, ManagementServerState
 from .mfa import RecoveryCode, TOTPDevice
 from .roles import ApiKeyPair, ResourceLimit, Role, RolePermission
 from .tags import ResourceTag
@@ -13,6 +14,9 @@ __all__ = [
     "ConfigurationValue",
     "Domain",
     "Event",
+    "ManagementLease",
+    "ManagementServer",
+    "ManagementServerState",
     "PortalModel",
     "Project",
     "RecoveryCode",

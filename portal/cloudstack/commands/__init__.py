@@ -13,6 +13,7 @@ from portal.cloudstack.commands import (  # noqa: F401
     keypairs,
     legacy,
     management,
+    management,
     netservices,
     networks,
     offerings,
