@@ -84,41 +84,48 @@ PASSWORD_POLICY = (
     ),
 )
 
-OVERPROVISIONING = (
-    ConfigKey(
-        "cpu.overprovisioning.factor",
+
+def _factor(name: str, default: str, description: str, scope: str, group: str, sub: str):
+    """An overprovisioning factor: at least 1, at most what the scope's column holds."""
+    return ConfigKey(
+        name,
         "Float",
+        default,
+        description,
+        scopes=(GLOBAL, scope),
+        group=group,
+        subgroup=sub,
+        minimum=Decimal(1),
+        maximum=Decimal("999.99"),
+    )
+
+
+OVERPROVISIONING = (
+    _factor(
+        "cpu.overprovisioning.factor",
         "1.0",
         "Used for CPU overprovisioning calculation; available CPU will be "
         "(actualCpuCapacity * cpu.overprovisioning.factor)",
-        scopes=(GLOBAL, CLUSTER),
-        group="Compute",
-        subgroup="Virtual Machine",
-        minimum=Decimal(1),
-        maximum=Decimal("999.99"),
+        CLUSTER,
+        "Compute",
+        "Virtual Machine",
     ),
-    ConfigKey(
+    _factor(
         "mem.overprovisioning.factor",
-        "Float",
         "1.0",
         "Used for memory overprovisioning calculation",
-        scopes=(GLOBAL, CLUSTER),
-        group="Compute",
-        subgroup="Virtual Machine",
-        minimum=Decimal(1),
-        maximum=Decimal("999.99"),
+        CLUSTER,
+        "Compute",
+        "Virtual Machine",
     ),
-    ConfigKey(
+    _factor(
         "storage.overprovisioning.factor",
-        "Float",
         "2",
         "Used for storage overprovisioning calculation; available storage will be "
         "(actualStorageSize * storage.overprovisioning.factor)",
-        scopes=(GLOBAL, STORAGE),
-        group="Infrastructure",
-        subgroup="Primary Storage",
-        minimum=Decimal(1),
-        maximum=Decimal("999.99"),
+        STORAGE,
+        "Infrastructure",
+        "Primary Storage",
     ),
 )
 
