@@ -244,6 +244,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("EXTERNAL_SYNC_INTERVAL", "60")),
     },
 }
+# Management plane HA (portal.beat, docs/high-availability.md): every node runs beat, only
+# the holder of the lease sends the periodic jobs. Nodes heartbeat and renew every RENEW
+# seconds; a lease not renewed for TTL seconds is taken over (bound: TTL + RENEW); a node
+# silent for DOWN_AFTER seconds is shown Down.
+CELERY_BEAT_SCHEDULER = "portal.beat:LeaderScheduler"
+MANAGEMENT_LEASE_TTL = float(os.environ.get("MANAGEMENT_LEASE_TTL", "30"))
+MANAGEMENT_RENEW_INTERVAL = float(os.environ.get("MANAGEMENT_RENEW_INTERVAL", "10"))
+MANAGEMENT_DOWN_AFTER = float(os.environ.get("MANAGEMENT_DOWN_AFTER", "30"))
 # A running job whose heartbeat is older than this is failed by the sweeper.
 JOB_STALE_AFTER_SECONDS = int(os.environ.get("JOB_STALE_AFTER_SECONDS", "600"))
 # A job still pending after this long is sent to the broker again (it was lost or never sent).
