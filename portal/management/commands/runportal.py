@@ -15,8 +15,10 @@ each in its own process group:
 
 Once the broker runs it seeds the demo cloud (when a ``seed_demo`` command exists), so the
 demo hosts' connect jobs reach the worker at once, and sends again the jobs an earlier run
-left pending. It prints the URL and the admin login once everything answers and the demo
-hosts are Up (``PORTAL_DEMO_WAIT`` seconds at most, then a warning naming the others).
+left pending (not with ``PORTAL_SEED=0``: a further management node on the same database
+and broker, docs/high-availability.md). It prints the URL and the admin login once
+everything answers and the demo hosts are Up (``PORTAL_DEMO_WAIT`` seconds at most, then a
+warning naming the others).
 SIGINT (Ctrl-C), SIGTERM or SIGHUP stop every process it started; so does any of them
 exiting. The children also get SIGTERM from the kernel should this process die without
 cleaning up (PR_SET_PDEATHSIG).
@@ -245,7 +247,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         if not skip_setup:
             self.setup()
-        seed = not skip_setup and "seed_demo" in get_commands()
+        # PORTAL_SEED=0: a further management node of a cloud that is seeded already
+        seed = not skip_setup and os.environ.get("PORTAL_SEED", "1") != "0"
+        seed = seed and "seed_demo" in get_commands()
         connections.close_all()
 
         sup = Supervisor(self.say)
@@ -262,7 +266,7 @@ class Command(BaseCommand):
                     "--daemonize", "no", "--loglevel", "warning",
                 ], env)  # fmt: skip
                 sup.wait_for("redis", lambda: redis_answers(redis_port), timeout=20)
-            worker_name = f"portal@{socket.gethostname()}"
+            worker_name = f"portal@{os.environ.get('PORTAL_NODE_NAME') or socket.gethostname()}"
             sup.start("celery worker", [
                 python, "-m", "celery", "-A", "portal", "worker", "-l", "info", "-c", "2",
                 "--hostname", worker_name,
