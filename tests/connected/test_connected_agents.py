@@ -264,3 +264,16 @@ def test_tls_gateway_and_a_fleet_of_simulated_hosts(cluster, agents, settings, t
         assert "CERTIFICATE_VERIFY_FAILED" in untrusting.log.read_text()
     finally:
         running.thread.stop()
+
+
+def test_a_command_without_an_answer_in_time_is_a_530(cluster, gateway, agents, settings, tmp_path):
+    config = tmp_path / "slow.json"
+    config.write_text(json.dumps({"resource": {"latency_ms": {"host_stats": 3000}}}))
+    _, token = create_enrollment_token(acting_user=None, cluster=cluster)
+    proc = agents(gateway["gw"].url, token=token, host_id="slow", extra=("--config", str(config)))
+    host = wait_up("slow", proc)
+    settings.AGENT_COMMAND_TIMEOUT = 1
+    with pytest.raises(JobError) as err:
+        agent.send(host, c.HostStatsCommand())
+    assert err.value.code == 530 and "no answer within 1 s" in str(err.value)
+    assert agent.send(host, c.PingCommand(host_id="")).result  # the connection is still fine
