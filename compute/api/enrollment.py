@@ -7,13 +7,10 @@ line ``connect_command``); afterwards only its prefix, uses and expiry can be re
 from rest_framework import permissions, serializers
 
 from compute.api.base import ServiceModelViewSet
-from compute.gateway import gateway_url
 from compute.models import Cluster, HostEnrollmentToken
 from compute.services import enrollment
 from portal.api.serializers import BriefRelatedField, PortalModelSerializer
 from portal.querysets import is_root_admin
-
-RESOURCE_OF = {v: k for k, v in enrollment.RESOURCE_HYPERVISORS.items()}
 
 
 class IsRootAdmin(permissions.BasePermission):
@@ -21,12 +18,6 @@ class IsRootAdmin(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return bool(request.user and request.user.is_authenticated and is_root_admin(request.user))
-
-
-def connect_command(cluster: Cluster, token: str) -> str:
-    """The command line that starts a connected agent for ``cluster`` with ``token``."""
-    resource = RESOURCE_OF.get(cluster.hypervisor, "<kvm|hyperv|simulator>")
-    return f"python -m agents serve --resource {resource} --connect {gateway_url()} --token {token}"
 
 
 class EnrollmentTokenSerializer(PortalModelSerializer):
@@ -56,7 +47,7 @@ class EnrollmentTokenSerializer(PortalModelSerializer):
 
     def get_connect_command(self, obj) -> str | None:
         token = getattr(obj, "plaintext", None)
-        return connect_command(obj.cluster, token) if token else None
+        return enrollment.connect_command(obj.cluster, token) if token else None
 
 
 def _create(*, acting_user, client_ip=None, cluster, valid_hours=24, max_uses=1):

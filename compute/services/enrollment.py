@@ -63,6 +63,15 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def connect_command(cluster: Cluster, token: str) -> str:
+    """The command line that starts a connected agent for ``cluster`` with ``token``."""
+    from compute.gateway import gateway_url
+
+    kinds = {hv: kind for kind, hv in RESOURCE_HYPERVISORS.items()}
+    resource = kinds.get(cluster.hypervisor, "<kvm|hyperv|simulator>")
+    return f"python -m agents serve --resource {resource} --connect {gateway_url()} --token {token}"
+
+
 def create_enrollment_token(
     *,
     acting_user,

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from compute.api.enrollment import connect_command
 from compute.models import Cluster
 from compute.services import enrollment
 from portal.ui.htmx import error_text
@@ -42,7 +41,7 @@ class ClusterDetailView(ObjectDetailView):
                     valid_hours=_int(request.POST.get("valid_hours"), "valid_hours"),
                     **kwargs,
                 )
-                context.update(new_token=token, command=connect_command(cluster, token))
+                context.update(new_token=token, command=enrollment.connect_command(cluster, token))
             elif request.POST.get("action") == "revoke_token":
                 row = get_object_or_404(
                     cluster.enrollment_tokens, pk=_int(request.POST.get("token"), "token")

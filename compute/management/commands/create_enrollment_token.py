@@ -4,9 +4,8 @@ token with which connected agents register as hosts of the cluster (shown once).
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from compute.gateway import gateway_url
 from compute.models import Cluster
-from compute.services.enrollment import create_enrollment_token
+from compute.services.enrollment import connect_command, create_enrollment_token
 
 
 class Command(BaseCommand):
@@ -40,6 +39,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Enrollment token for cluster {row.cluster.name} ({uses} use(s), expires "
             f"{row.expires_at:%Y-%m-%d %H:%M} UTC; shown only now):\n{token}\n\n"
-            f"On the host:\n  python -m agents serve --resource <kvm|hyperv|simulator> "
-            f"--connect {gateway_url()} --token {token}"
+            f"On the host:\n  {connect_command(row.cluster, token)}"
         )
