@@ -35,7 +35,11 @@ def test_list_shows_upstream_keys_defaults_and_groups(cs_client, root_admin):
     names = {r["name"] for r in everything["configuration"]}
     assert {"ping.interval", "ping.timeout", "api.throttling.enabled", "event.purge.delay"} <= names
     assert everything["count"] == len(names)
-    assert api("listConfigurations", group="Compute")["count"] == 2
+    compute = api("listConfigurations", group="Compute")["configuration"]
+    assert {"cpu.overprovisioning.factor", "mem.overprovisioning.factor"} <= {
+        r["name"] for r in compute
+    }
+    assert {r["group"] for r in compute} == {"Compute"}
     groups = api("listConfigurationGroups")["configurationgroup"]
     assert [g["name"] for g in groups][:3] == ["Access", "Compute", "Storage"]
     compute = api("listConfigurationGroups", group="compute")["configurationgroup"][0]
