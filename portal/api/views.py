@@ -14,6 +14,7 @@ from portal.models import AsyncJob, Event
 SECTIONS = [
     "job",
     "event",
+    "configuration",
     "domain",
     "account",
     "user",
