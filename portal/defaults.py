@@ -54,6 +54,7 @@ USER_VERBS = [
     "changeServiceForVirtualMachine",
     "updateVirtualMachine",
     "resetPasswordForVirtualMachine",
+    "createConsoleEndpoint",
     "*Volume",
     "*Snapshot*",
     "*SSHKeyPair",

@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.services.celery_worker",
     "tests.cloud_fixtures",
     "tests.lab.fixtures",
+    "tests.console.fixtures",
 ]
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from compute.console import ConsoleUnavailable, issue_console
 from compute.console.proxy import CLOSE_TOKEN, CLOSE_UNREACHABLE
 from compute.models import ConsoleSession
-from tests.console.conftest import refused, rfb_session
+from tests.console.fixtures import refused, rfb_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

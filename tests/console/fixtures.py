@@ -1,4 +1,5 @@
-"""A real TCG QEMU guest with a password-protected VNC server, for the console tests."""
+"""Console test fixtures (a pytest plugin, see tests/conftest.py): a real TCG QEMU guest with
+a password-protected VNC server, instances placed on it, the console proxy."""
 
 from __future__ import annotations
 
