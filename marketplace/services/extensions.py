@@ -161,7 +161,8 @@ def delete_extension(extension: Extension, *, acting_user, client_ip=None) -> No
 # -- running ------------------------------------------------------------------------------
 def materialise(version: ExtensionVersion) -> Path:
     """The version's files on this node at ``extensions/<dir>/<sha256>/``, hash checked
-    before every run (rewritten if missing or changed)."""
+    before every run (rewritten if missing or changed). The entry point and every file
+    starting with ``#!`` are executable (e.g. CloudStack's proxmox.sh execs proxmox.py)."""
     root = (
         Path(settings.PLUGINS_DIR)
         / "extensions"
@@ -184,6 +185,9 @@ def materialise(version: ExtensionVersion) -> Path:
         if tree_sha256(version.files) != version.sha256:
             raise ValidationError("The stored extension content does not match its hash.")
     (root / version.entrypoint).chmod(0o755)
+    for path, content in version.files.items():  # scripts the entry point runs (no modes stored)
+        if content.startswith("#!"):
+            (root / path).chmod(0o755)
     return root
 
 

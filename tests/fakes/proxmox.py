@@ -108,6 +108,15 @@ class FakeProxmox(ThreadingHTTPServer):
             return {"status": "stopped", "exitstatus": "OK", "upid": rest[1]}
         if rest[0] != "qemu":
             raise ProxmoxError(501, f"Method '{method} {path}' not implemented")
+        if len(rest) == 1 and method == "GET":  # every VM of the node (and the templates)
+            vms = [
+                {"vmid": i, "name": v["name"], "status": v["status"]} for i, v in self.vms.items()
+            ]
+            templates = [
+                {"vmid": i, **t, "status": "stopped", "template": 1}
+                for i, t in self.templates.items()
+            ]
+            return vms + templates
         if len(rest) == 1 and method == "POST":  # create from an ISO
             vmid = int(form["vmid"])
             self.vms[vmid] = {"name": form.get("name"), "status": "stopped", "config": dict(form)}

@@ -171,3 +171,24 @@ def test_index_lists_script_items(tmp_path):
         tmp_path, [{"id": "x", "kind": "script", "artifact": archive, "version": "1"}]
     )
     assert json.loads(index.read_text())["items"][0]["kind"] == "script"
+
+
+def test_scripts_the_entry_point_runs_are_executable(plugins_dir, root_admin):
+    """No file modes are stored: every file with a ``#!`` line is materialised executable,
+    so an entry point may exec a sibling (CloudStack's proxmox.sh execs proxmox.py)."""
+    from marketplace.services.extensions import create_extension
+
+    extension = create_extension(
+        acting_user=root_admin,
+        name="Wrapper",
+        entrypoint="run.sh",
+        files={
+            "run.sh": '#!/bin/sh\nexec "$(dirname "$0")/lib/helper.sh" "$@"\n',
+            "lib/helper.sh": '#!/bin/sh\nprintf \'{"status": "success", "action": "%s"}\' "$1"\n',
+            "README": "not a script\n",
+        },
+        enabled=True,
+    )
+    result = run_action(extension, "status", {})
+    assert result.success, result.stderr
+    assert json.loads(result.stdout) == {"status": "success", "action": "status"}
