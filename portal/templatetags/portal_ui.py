@@ -59,6 +59,7 @@ ADMIN_NAV = [
         ],
     ),
     ("Access", [("Roles", "portal:role_list")]),
+    ("Configuration", [("Settings", "portal:settings")]),
 ]
 
 

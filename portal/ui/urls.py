@@ -3,7 +3,7 @@
 from django.urls import path
 
 from portal.auth import views as auth_views
-from portal.ui import activity, profile, roles, tenancy
+from portal.ui import activity, profile, roles, settings, tenancy
 
 app_name = "portal"
 
@@ -37,4 +37,5 @@ urlpatterns = [
     path("tenancy/roles/<int:pk>/", roles.RoleDetailView.as_view(), name="role_detail"),
     path("tenancy/roles/<int:pk>/edit/", roles.RoleFormView.as_view(), name="role_edit"),
     path("tenancy/roles/<int:pk>/delete/", roles.RoleDeleteView.as_view(), name="role_delete"),
+    path("settings/", settings.SettingsView.as_view(), name="settings"),
 ]
