@@ -53,3 +53,12 @@ def sync_external_hosts() -> dict:
     """Power states of the instances on External hosts, from their extensions
     (``statuses``, else ``status`` per instance): see :mod:`compute.external_sync`."""
     return sync_all()
+
+
+@shared_task(name="compute.tasks.evaluate_host_ha")
+def evaluate_host_ha() -> dict:
+    """One step of the Host HA state machine for every host with HA configured
+    (:mod:`compute.ha.machine`)."""
+    from compute.ha.machine import evaluate_hosts
+
+    return evaluate_hosts()

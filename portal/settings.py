@@ -243,6 +243,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compute.tasks.sync_external_hosts",
         "schedule": float(os.environ.get("EXTERNAL_SYNC_INTERVAL", "60")),
     },
+    "evaluate-host-ha": {  # one step of the Host HA state machine per host (compute/ha/)
+        "task": "compute.tasks.evaluate_host_ha",
+        "schedule": float(os.environ.get("HOST_HA_EVALUATE_INTERVAL", "10")),
+    },
 }
 # Management plane HA (portal.beat, docs/high-availability.md): every node runs beat, only
 # the holder of the lease sends the periodic jobs. Nodes heartbeat and renew every RENEW

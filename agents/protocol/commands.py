@@ -119,6 +119,33 @@ class CheckHealthCommand(Command):
 
 
 @dataclass
+class CheckHostAnswer(Answer):
+    """Whether a peer host's agent answered HTTP (any status counts: it is alive)."""
+
+    reachable: bool = False
+    latency_ms: float = 0.0
+
+
+@command
+@dataclass
+class CheckHostCommand(Command):
+    """Host HA's neighbour check: GET a peer agent's ``/health`` URL from this host, with a
+    timeout. Any HTTP answer (even 401) means the peer's agent process is alive; a refused
+    connection or a timeout means it is not. Only http(s) URLs are accepted."""
+
+    name: ClassVar[str] = "check_host"
+    answer_type: ClassVar[type[Answer]] = CheckHostAnswer
+    url: str = ""
+    timeout_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not re.match(r"^https?://[^\s/]+(/\S*)?$", self.url or ""):
+            raise ValueError("url must be an http(s) URL")
+        if not 0 < float(self.timeout_s) <= 300:
+            raise ValueError("timeout_s must be between 0 and 300")
+
+
+@dataclass
 class VmAnswer(Answer):
     """Answer about one VM: its name and resulting power state."""
 

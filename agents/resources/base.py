@@ -5,11 +5,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from agents.errors import AgentError, InternalError, NotFound, UnsupportedCommand
 from agents.protocol import Answer, Command, command_names
+from agents.protocol.commands import CheckHostAnswer, CheckHostCommand
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,23 @@ class Resource:
             answer = cmd.answer_type(result=False, error=err.code, details=err.details)
         answer.command = cmd.name
         return answer
+
+    def check_host(self, cmd: CheckHostCommand) -> CheckHostAnswer:
+        """Host HA's neighbour check, the same on every hypervisor: can this host reach the
+        peer's agent? (see :class:`CheckHostCommand`)."""
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(cmd.url, timeout=float(cmd.timeout_s)):  # noqa: S310
+                reachable, details = True, "answered"
+        except urllib.error.HTTPError as exc:  # an HTTP status: the agent process answers
+            reachable, details = True, f"answered HTTP {exc.code}"
+        except (OSError, ValueError) as exc:
+            reachable, details = False, f"no answer: {exc}"
+        return CheckHostAnswer(
+            reachable=reachable,
+            details=details,
+            latency_ms=round((time.monotonic() - started) * 1000, 1),
+        )
 
     def _object_lock(self, cmd: Command) -> contextlib.AbstractContextManager[object]:
         """Serialise commands on the same VM or volume (e.g. a retried start racing the

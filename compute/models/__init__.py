@@ -1,9 +1,14 @@
 from .console import ConsoleSession
 from .enrollment import HostEnrollmentToken
+from .ha import Alert, HAState, HostHAConfig, ResourceHASwitch
 from .infrastructure import Cluster, Host, OutOfBandManagement, Pod, Zone
 from .instances import Instance, ServiceOffering, SSHKeyPair
 
 __all__ = [
+    "Alert",
+    "HAState",
+    "HostHAConfig",
+    "ResourceHASwitch",
     "Cluster",
     "ConsoleSession",
     "Host",

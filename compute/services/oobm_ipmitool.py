@@ -86,11 +86,12 @@ def ipmitool_argv(oobm, action: str) -> list[str]:
     return [*argv, "chassis", "power", POWER_ARGS[action]]
 
 
-def run_ipmitool(oobm, action: str) -> str:
-    """Run one ``chassis power`` action; its standard output, or OOBMDriverError saying why."""
+def run_ipmitool(oobm, action: str, timeout: float | None = None) -> str:
+    """Run one ``chassis power`` action within ``timeout`` seconds (at most
+    OOBM_ACTION_TIMEOUT); its standard output, or OOBMDriverError saying why."""
     argv = ipmitool_argv(oobm, action)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "IPMI_PASSWORD": oobm.password or ""}
-    timeout = float(_setting("OOBM_ACTION_TIMEOUT", "60"))
+    timeout = min(float(_setting("OOBM_ACTION_TIMEOUT", "60")), timeout or float("inf"))
     target = f"{oobm.address}:{oobm.port or DEFAULT_PORT}"
     try:
         proc = subprocess.run(
@@ -139,7 +140,8 @@ def ipmitool_power(host: Host, action: str) -> str | None:
         return None
     if action not in POWER_ARGS:
         raise OOBMDriverError(f"ipmitool has no power action '{action}'.")
-    output = run_ipmitool(oobm, action)
+    # Host HA bounds fencing by kvm.ha.fence.timeout through ``host.oobm_timeout``.
+    output = run_ipmitool(oobm, action, getattr(host, "oobm_timeout", None))
     if action == "status":
         return parse_status(output)
     log.info("ipmitool: power %s of host %s accepted", action, host.pk)

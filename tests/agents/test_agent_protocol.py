@@ -60,6 +60,7 @@ SAMPLES: dict[str, c.Command] = {
     "reboot_vm": c.RebootVmCommand(vm_name="i-2-42-VM", forced=True),
     "destroy_vm": c.DestroyVmCommand(vm_name="i-2-42-VM"),
     "check_vm": c.CheckVmCommand(vm_name="i-2-42-VM"),
+    "check_host": c.CheckHostCommand(url="http://10.0.0.7:8250/v1/health", timeout_s=3),
     "vm_stats": c.VmStatsCommand(vm_names=["a", "b"]),
     "host_stats": c.HostStatsCommand(),
     "storage_stats": c.StorageStatsCommand(pool="pri"),
@@ -222,3 +223,10 @@ def test_answers_are_plain_json_without_java_class_names():
     assert "com.cloud" not in wire and "org.apache" not in wire
     fields = {f.name for f in dataclasses.fields(c.Answer)}
     assert {"result", "details", "agent_version", "error", "command"} <= fields
+
+
+def test_check_host_refuses_non_http_urls():
+    with pytest.raises(ValueError, match="http"):
+        c.CheckHostCommand(url="file:///etc/passwd")
+    with pytest.raises(ValueError, match="timeout_s"):
+        c.CheckHostCommand(url="http://10.0.0.7:8250/v1/health", timeout_s=0)

@@ -117,3 +117,6 @@ register_result(
 CMD_NAMES["host.oobm.power"] = (
     "org.apache.cloudstack.api.command.admin.outofbandmanagement.IssueOutOfBandManagementPowerActionCmd"
 )
+
+# Host HA fences through out-of-band management: its commands are registered with these.
+from portal.cloudstack.commands import ha  # noqa: E402, F401
