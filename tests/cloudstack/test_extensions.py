@@ -380,6 +380,12 @@ def test_bad_input_gives_cloudstack_errors(admin, cs_client, tenant, external_zo
     (ext_dir / "Later" / "mockcloud.py").rename(ext_dir / "Later" / "later.py")
     enabled = admin("updateExtension", id=off["id"], state="Enabled")["extension"]
     assert enabled["pathready"] is True and enabled["state"] == "Enabled"
+    mine = {"name": "MockCloud"}
+    minimal = admin("listExtensions", details="min", **mine)["extension"][0]
+    assert "details" not in minimal and "resources" not in minimal
+    resources = admin("listExtensions", details="resource,external", **mine)["extension"][0]
+    assert resources["resources"][0]["details"] == {"region": "r3"} and "details" in resources
+    assert code("listExtensions", details="everything") == 431
     scaffold = admin("createExtension", name="Plain", type="Orchestrator")["extension"]
     assert scaffold["path"] == "plain/plain.sh" and scaffold["pathready"] is True
     # custom actions

@@ -61,9 +61,20 @@ def _resources(extension):
     return out
 
 
+def _views(ctx) -> set[str]:
+    """listExtensions' ``details``: a list of all, min, resource, external (default all)."""
+    views = {v.lower() for v in ctx.list("details")} or {"all"}
+    unknown = views - set(DETAIL_VIEWS)
+    if unknown:
+        raise param_error(
+            f"Invalid details value {', '.join(sorted(unknown))}; use {', '.join(DETAIL_VIEWS)}"
+        )
+    return views
+
+
 def _render_extension(extension, ctx):
     path, ready = orchestrators.path_info(extension)
-    view = (ctx.str("details") or "all").lower() if ctx.command.name == "listExtensions" else "all"
+    views = _views(ctx) if ctx.command.name == "listExtensions" else {"all"}
     shown = masked(orchestrators.all_details(extension))
     return clean(
         {
@@ -78,8 +89,8 @@ def _render_extension(extension, ctx):
             if extension.type == ExtensionType.ORCHESTRATOR
             else None,
             "state": "Enabled" if extension.enabled else "Disabled",
-            "details": shown if view in ("all", "external") else None,
-            "resources": _resources(extension) if view in ("all", "resource") else None,
+            "details": shown if views & {"all", "external"} else None,
+            "resources": _resources(extension) if views & {"all", "resource"} else None,
             "created": cs_date(extension.created),
         }
     )
@@ -155,9 +166,7 @@ def create_extension(ctx):
     is_list=True,
 )
 def list_extensions(ctx):
-    view = (ctx.str("details") or "all").lower()
-    if view not in DETAIL_VIEWS:
-        raise param_error(f"Invalid details value {view}; use one of {', '.join(DETAIL_VIEWS)}")
+    _views(ctx)
     qs = Extension.objects.restrict(ctx.user, "view").filter(type__in=CS_TYPES)
     if ctx.has("id"):
         qs = qs.filter(pk=_extension(ctx).pk)
