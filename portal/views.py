@@ -1,5 +1,6 @@
-"""The dashboard: admins see capacity per zone, host states and recent activity; tenants see
-their instances, quota usage and their recent jobs. No agent I/O here (rows only)."""
+"""The dashboard: admins see capacity per zone, host states, the management servers (heartbeat
+age, which one runs the periodic jobs) and recent activity; tenants see their instances,
+quota usage and their recent jobs. No agent I/O here (rows only)."""
 
 from django.shortcuts import render
 
@@ -7,6 +8,7 @@ from compute.choices import InstanceState
 from compute.models import Host, Instance, Zone
 from portal.models import AsyncJob, Event
 from portal.querysets import is_root_admin
+from portal.services.management import servers as management_servers
 from portal.ui.capacity import host_states, zone_capacity
 from portal.ui.quota import quota_rows
 
@@ -36,6 +38,7 @@ def home(request):
         ]
         context["capacity"] = zone_capacity(Zone.objects.order_by("name"))
         context["host_states"] = host_states()
+        context["management_servers"] = management_servers()
         context["alerts"] = Event.objects.filter(level__in=["WARN", "ERROR"]).select_related(
             "user"
         )[:10]

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from portal.api import views
 from portal.api.configuration import ConfigurationViewSet
+from portal.api.management import ManagementServerViewSet
 
 app_name = "api"
 
@@ -13,6 +14,7 @@ router.register("jobs", views.AsyncJobViewSet, basename="job")
 router.register("events", views.EventViewSet, basename="event")
 settings_router = SimpleRouter()
 settings_router.register("configurations", ConfigurationViewSet, basename="configuration")
+settings_router.register("management-servers", ManagementServerViewSet, basename="managementserver")
 
 urlpatterns = [
     path("", views.ApiRootView.as_view(), name="root"),

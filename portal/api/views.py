@@ -15,6 +15,7 @@ SECTIONS = [
     "job",
     "event",
     "configuration",
+    "managementserver",
     "domain",
     "account",
     "user",

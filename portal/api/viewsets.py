@@ -23,6 +23,13 @@ class IsAdminOrReadOnly(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or is_root_admin(request.user)
 
 
+class IsRootAdmin(permissions.BasePermission):
+    """Root admins only, reading too (operator views such as the management servers)."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and is_root_admin(request.user))
+
+
 class ServiceViewMixin:
     """For every viewset whose writes call services: the queryset is restricted to what the
     user may see (or change, for unsafe methods), services get the actor, verbs validate
