@@ -198,13 +198,31 @@ def register(*keys: ConfigKey) -> None:
         KEYS[key.name] = key
 
 
-def get_key(name: str) -> ConfigKey | None:
-    from portal.config import catalogue  # noqa: F401  (declares the core keys)
+# Modules that declare keys when imported: the core catalogue and the apps' own.
+CATALOGUES = ("portal.config.catalogue", "compute.ha.config")
+_loaded = False
 
+
+def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    from importlib import import_module
+
+    for module in CATALOGUES:
+        try:
+            import_module(module)
+        except ModuleNotFoundError as exc:  # an app left out of this installation
+            if exc.name != module:
+                raise
+    _loaded = True
+
+
+def get_key(name: str) -> ConfigKey | None:
+    _load()
     return KEYS.get(name)
 
 
 def all_keys() -> list[ConfigKey]:
-    from portal.config import catalogue  # noqa: F401
-
+    _load()
     return sorted(KEYS.values(), key=lambda k: k.name)
