@@ -466,3 +466,28 @@ def test_default_roles_for_the_extension_commands(defaults, role, allowed):
     rules = Role.objects.get(name=role)
     commands = {*MANAGE, "listCustomActions", "runCustomAction"}
     assert {c for c in commands if rules.allows(c)} == allowed
+
+
+def test_roles_of_an_existing_installation_get_the_extension_rules(defaults):
+    """Default roles created before these commands existed get their rules by migration."""
+    import importlib
+
+    from django.apps import apps
+
+    from portal.models import Role, RolePermission
+
+    migration = importlib.import_module("marketplace.migrations.0003_extension_role_rules")
+    from django.utils import timezone
+
+    names = ["*Extension*", "listExtensions", "runCustomAction", *MANAGE[6:]]
+    RolePermission.objects.filter(rule__in=names).delete()  # as before this change
+    Role.objects.update(updated=timezone.now())
+    user, resource = Role.objects.get(name="User"), Role.objects.get(name="Resource Admin")
+    assert user.allows("listExtensions") and resource.allows("createExtension")
+    migration.add_rules(apps, None)
+    user, resource = Role.objects.get(name="User"), Role.objects.get(name="Resource Admin")
+    assert not user.allows("listExtensions") and user.allows("runCustomAction")
+    assert not resource.allows("createExtension") and resource.allows("runCustomAction")
+    before = RolePermission.objects.count()
+    migration.add_rules(apps, None)  # idempotent
+    assert RolePermission.objects.count() == before
