@@ -6,7 +6,7 @@ import pytest
 
 from portal.choices import AccountState
 from portal.models import Event
-from tests.cloudstack.conftest import CloudStackClient, make_key
+from tests.cloudstack.conftest import make_key
 from tests.factories import AccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -175,4 +175,11 @@ def test_system_admin_cannot_be_locked_out(cs_client, root_admin):
     assert response.status_code == 431
 
 
-__all__ = ["CloudStackClient"]
+def test_list_users_by_account_type_and_source(cs_client, root_admin, tenant):
+    api = cs_client(root_admin)
+    users = api("listUsers", listall="true", accounttype=0)["user"]
+    assert tenant.username in {u["username"] for u in users}
+    assert root_admin.username not in {u["username"] for u in users}
+    assert api("listUsers", listall="true", usersource="native")["count"] >= 2
+    assert api("listUsers", listall="true", usersource="ldap") == {}
+    assert api.raw("listUsers", usersource="kerberos").status_code == 431

@@ -18,6 +18,7 @@ from .vms import _owner_account
 
 User = get_user_model()
 ACCOUNT_TYPE = {0: "0", 1: "1", 2: "2", 3: "3"}
+USER_SOURCES = ("native", "ldap", "saml2", "saml2disabled", "oauth2")
 
 
 def _domain_path(domain) -> str:
@@ -276,6 +277,8 @@ def create_account(ctx):
         Param("state"),
         Param("listall", "boolean"),
         Param("isrecursive", "boolean"),
+        Param("accounttype", "integer", description="list users of accounts of this type"),
+        Param("usersource", description="native: every user here is a native one"),
     ],
     shape=USER,
     is_list=True,
@@ -299,6 +302,13 @@ def list_users(ctx):
         qs = qs.filter(username=ctx.str("username"))
     if ctx.has("state"):
         qs = qs.filter(state__iexact=ctx.str("state"))
+    if ctx.has("accounttype"):
+        qs = qs.filter(account__account_type=ctx.int("accounttype"))
+    if ctx.has("usersource"):
+        source = ctx.str("usersource").lower()
+        if source not in USER_SOURCES:
+            raise param_error(f"Invalid usersource {source}: use {', '.join(USER_SOURCES)}")
+        qs = qs if source == "native" else qs.none()  # no LDAP/SAML/OAuth2 users here
     return ctx.listing(ctx.keyword(qs, "username").order_by("id"))
 
 
