@@ -248,7 +248,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("HOST_HA_EVALUATE_INTERVAL", "10")),
     },
 }
-# Management plane HA (portal.beat, docs/high-availability.md): every node runs beat, only
+# Management plane HA (portal.beat, docs/management-ha.md): every node runs beat, only
 # the holder of the lease sends the periodic jobs. Nodes heartbeat and renew every RENEW
 # seconds; a lease not renewed for TTL seconds is taken over (bound: TTL + RENEW); a node
 # silent for DOWN_AFTER seconds is shown Down.

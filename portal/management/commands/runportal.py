@@ -16,7 +16,7 @@ each in its own process group:
 Once the broker runs it seeds the demo cloud (when a ``seed_demo`` command exists), so the
 demo hosts' connect jobs reach the worker at once, and sends again the jobs an earlier run
 left pending (not with ``PORTAL_SEED=0``: a further management node on the same database
-and broker, docs/high-availability.md). It prints the URL and the admin login once
+and broker, docs/management-ha.md). It prints the URL and the admin login once
 everything answers and the demo hosts are Up (``PORTAL_DEMO_WAIT`` seconds at most, then a
 warning naming the others).
 SIGINT (Ctrl-C), SIGTERM or SIGHUP stop every process it started; so does any of them
