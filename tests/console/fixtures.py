@@ -9,6 +9,7 @@ import struct
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +22,7 @@ class QemuVnc:
     port: int
     password: str
     process: subprocess.Popen
+    serial_log: Path | None = None
 
 
 def _free_vnc_port() -> int:
@@ -47,16 +49,18 @@ def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
     raise RuntimeError(f"qemu's VNC did not listen on {port}")
 
 
-def start_qemu(guest=None, password: str = VNC_PASSWORD) -> QemuVnc:
+def start_qemu(guest=None, password: str = VNC_PASSWORD, serial_log: Path | None = None) -> QemuVnc:
     """QEMU (TCG) with VGA and VNC on 127.0.0.1 requiring ``password``; with ``guest`` it
     boots the tiny guest, whose init writes its markers on the VGA console; without, the
-    VM is created paused (``-S``: the VNC server answers at once)."""
+    VM is created paused (``-S``: the VNC server answers at once). The kernel's messages
+    also go to ``serial_log`` when given."""
     if QEMU is None:
         pytest.skip("qemu-system-x86_64 is not installed")
     port = _free_vnc_port()
     cmd = [QEMU, "-nodefaults", "-machine", "pc,accel=tcg", "-m", "128", "-vga", "std",
            "-object", f"secret,id=vncpw,data={password}",
-           "-vnc", f"127.0.0.1:{port - 5900},password-secret=vncpw", "-serial", "null",
+           "-vnc", f"127.0.0.1:{port - 5900},password-secret=vncpw",
+           "-serial", f"file:{serial_log}" if serial_log else "null",
            "-monitor", "none", "-display", "none"]  # fmt: skip
     if guest is None:
         cmd.append("-S")
@@ -70,7 +74,7 @@ def start_qemu(guest=None, password: str = VNC_PASSWORD) -> QemuVnc:
     except Exception:
         proc.kill()
         raise
-    return QemuVnc(port=port, password=password, process=proc)
+    return QemuVnc(port=port, password=password, process=proc, serial_log=serial_log)
 
 
 def stop_qemu(vm: QemuVnc) -> None:
@@ -88,8 +92,8 @@ def paused_qemu():
 
 
 @pytest.fixture
-def booting_qemu(tiny_guest):
-    vm = start_qemu(tiny_guest)
+def booting_qemu(tiny_guest, tmp_path):
+    vm = start_qemu(tiny_guest, serial_log=tmp_path / "serial.log")
     yield vm
     stop_qemu(vm)
 

@@ -4,7 +4,8 @@ import RFB from "../novnc/core/rfb.js";
 const box = document.getElementById("console");
 const status = document.getElementById("console-status");
 const cad = document.getElementById("console-cad");
-const again = document.getElementById("console-reconnect");
+const again = document.getElementById("console-reconnect"); // none on a token page
+if (again) again.style.display = "none"; // shown once the connection ends
 let url = `${box.dataset.url}?token=${encodeURIComponent(box.dataset.token)}`;
 if (box.dataset.extra) url += `&extra=${encodeURIComponent(box.dataset.extra)}`;
 const rfb = new RFB(document.getElementById("console-screen"), url);
@@ -18,9 +19,7 @@ rfb.addEventListener("disconnect", (e) => {
   status.textContent = e.detail.clean ? "Disconnected" : "The console could not be reached or the link was already used";
   box.dataset.state = "disconnected";
   cad.disabled = true;
-  again.hidden = false;
+  if (again) again.style.display = "";
 });
 cad.addEventListener("click", () => rfb.sendCtrlAltDel());
-again.addEventListener("click", () => window.location.reload());
-if (!document.querySelector("a[href*='/instances/']")) again.remove(); // a token page: no new token
-window.portalConsole = rfb;
+again?.addEventListener("click", () => window.location.reload()); // a new page, a new token
