@@ -218,6 +218,7 @@ class ServerView:
     is_leader: bool
     leader_since: datetime | None
     heartbeat_age: float | None
+    peers: list[ManagementServer] | None = None  # the other servers, when asked for
 
 
 def servers(queryset=None, now: datetime | None = None) -> list[ServerView]:

@@ -21,10 +21,10 @@ from ._common import Param, cs_date, shape, uid
 def MANAGEMENT_SERVER(view, ctx):
     server = view.server
     peers = None
-    if ctx.bool("peers"):
+    if view.peers is not None:
         peers = [
             {"peermsid": uid(other), "peername": other.name, "peerstate": other.state}
-            for other in ManagementServer.objects.exclude(pk=server.pk)
+            for other in view.peers
         ]
     return {
         "id": uid(server),
@@ -68,4 +68,9 @@ def list_management_servers(ctx):
         qs = qs.filter(uuid=ctx.by_uuid(ManagementServer, ctx.str("id"), action=None).uuid)
     if ctx.has("name"):
         qs = qs.filter(name=ctx.str("name"))
-    return ctx.listing(management.servers(ctx.keyword(qs)))
+    views = management.servers(ctx.keyword(qs))
+    if ctx.bool("peers"):
+        everyone = list(ManagementServer.objects.all())
+        for view in views:
+            view.peers = [other for other in everyone if other.pk != view.server.pk]
+    return ctx.listing(views)
