@@ -147,3 +147,34 @@ def test_scheduler_sends_only_while_leading(tmp_path, settings, monkeypatch):
     scheduler.close()
     assert management.lease_holder() is None
     assert ManagementServer.objects.get(name="sched").state == ManagementServerState.DOWN
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scheduler_stops_sending_when_the_database_is_gone(tmp_path, settings, monkeypatch):
+    """A leader that cannot renew keeps sending only until TTL - renew interval after its
+    last renewal, before any other node may take the lease."""
+    from celery import Celery
+    from django.db import OperationalError
+
+    from portal.beat import LeaderScheduler
+
+    settings.MANAGEMENT_RENEW_INTERVAL = 1
+    settings.MANAGEMENT_LEASE_TTL = 3
+    app = Celery("lease-test", broker="memory://")
+    scheduler = LeaderScheduler(app=app, schedule_filename=str(tmp_path / "beat"))
+    scheduler.tick()
+    assert scheduler.is_leading()
+    renewed = time.monotonic()
+
+    def unreachable(node, now=None):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(management, "beat", unreachable)
+    scheduler.next_beat = 0
+    scheduler.tick()  # the renewal fails: still ours for TTL - renew = 2 s
+    assert scheduler.is_leading()
+    while time.monotonic() < renewed + 2.1:
+        time.sleep(0.1)
+    assert not scheduler.is_leading()
+    monkeypatch.undo()
+    scheduler.close()
