@@ -146,6 +146,7 @@ def test_runportal_serves_and_stops_everything_it_started(tmp_path):
         PORTAL_DEMO_AGENT_LISTEN=f"127.0.0.1:{free_port()}", DEBUG="1", PYTHONUNBUFFERED="1",
         AGENT_GATEWAY_URL=f"http://127.0.0.1:{free_port()}",
         AGENT_GATEWAY_RELAY_URL=f"ws://127.0.0.1:{free_port()}",
+        CONSOLE_PROXY_URL=f"ws://127.0.0.1:{free_port()}/console",
     )  # fmt: skip
     log = tmp_path / "runportal.log"
     with open(log, "wb") as out:
@@ -162,8 +163,20 @@ def test_runportal_serves_and_stops_everything_it_started(tmp_path):
         password = (tmp_path / "admin_password").read_text().strip()
         assert f"password in {tmp_path / 'admin_password'}: {password}" in output
         started = dict(re.findall(r"started (.+) \(pid (\d+)\)", output))
-        assert {"redis", "celery worker", "celery beat", "web", "agent gateway"} <= set(started)
+        assert {
+            "redis",
+            "celery worker",
+            "celery beat",
+            "web",
+            "agent gateway",
+            "console proxy",
+        } <= set(started)
         assert f"Connected agents: --connect {env['AGENT_GATEWAY_URL']}" in output
+        assert f"Browser consoles (noVNC) through {env['CONSOLE_PROXY_URL']}" in output
+        from tests.console.fixtures import refused, wait_port
+
+        wait_port(int(env["CONSOLE_PROXY_URL"].split(":")[2].split("/")[0]), proc)
+        assert refused(env["CONSOLE_PROXY_URL"] + "?token=unknown")[0] == 4401  # reads the DB
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -36,17 +36,18 @@ def _free_vnc_port() -> int:
     raise RuntimeError("no free port above 5900")
 
 
-def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
+def wait_port(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
         if proc.poll() is not None:
-            raise RuntimeError(f"qemu exited: {proc.stderr.read().decode(errors='replace')}")
+            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            raise RuntimeError(f"{proc.args[0]} exited: {err}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"qemu's VNC did not listen on {port}")
+    raise RuntimeError(f"nothing listens on {port} after {timeout}s")
 
 
 def start_qemu(guest=None, password: str = VNC_PASSWORD, serial_log: Path | None = None) -> QemuVnc:
@@ -70,7 +71,7 @@ def start_qemu(guest=None, password: str = VNC_PASSWORD, serial_log: Path | None
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)  # fmt: skip
     try:
-        _wait_port(port, proc)
+        wait_port(port, proc)
     except Exception:
         proc.kill()
         raise

@@ -386,6 +386,7 @@ class Command(BaseCommand):
         if demo_password.exists():
             lines.append(f"  Demo tenant: user demo, password in {demo_password}")
         lines.append(f"  Connected agents: --connect {gateway_url()} (tokens on a cluster's page)")
+        lines.append(f"  Browser consoles (noVNC) through {console_proxy_url()}")
         lines += ["  Ctrl-C stops everything.", ""]
         self.stdout.write("\n".join(lines))
         self.stdout.flush()
