@@ -13,6 +13,8 @@ from portal.models import (
     AsyncJob,
     Domain,
     Event,
+    ManagementLease,
+    ManagementServer,
     Project,
     ResourceLimit,
     Role,
@@ -174,3 +176,17 @@ class EventAdmin(ReadOnlyAdmin):
     search_fields = ["event_type", "description", "resource_id", "user__username"]
     list_select_related = ["user", "account"]
     date_hierarchy = "created"
+
+
+@admin.register(ManagementServer)
+class ManagementServerAdmin(ReadOnlyAdmin):
+    """Written by the nodes themselves (heartbeats); listManagementServers shows the leader."""
+
+    list_display = ["name", "state", "service_ip", "service_port", "last_heartbeat", "version"]
+    list_filter = ["state"]
+    search_fields = ["name", "uuid"]
+
+
+@admin.register(ManagementLease)
+class ManagementLeaseAdmin(ReadOnlyAdmin):
+    list_display = ["name", "holder", "acquired_at", "renewed_at", "expires_at"]

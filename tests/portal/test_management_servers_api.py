@@ -63,3 +63,15 @@ def test_dashboard_shows_the_nodes_and_the_leader(client, root_admin, tenant, no
     assert "leader" in page and "standby" in page
     client.force_login(tenant)
     assert "Management servers" not in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("model", ["managementserver", "managementlease"])
+def test_django_admin_lists_them_read_only(client, nodes, model):
+    from portal.models import User
+
+    client.force_login(User.objects.create_superuser("boss", "boss@example.test", "Boss-pass-1"))
+    url = reverse(f"admin:portal_{model}_changelist")
+    page = client.get(url, {"q": "mgmt"})
+    assert page.status_code == 200
+    assert "mgmt-a" in page.content.decode() or model == "managementlease"
+    assert client.get(reverse(f"admin:portal_{model}_add")).status_code == 403
