@@ -28,6 +28,7 @@ from portal.services.jobs import JobError
 #: Where browsers open the console WebSocket (setting or environment ``CONSOLE_PROXY_URL``).
 DEFAULT_URL = "ws://127.0.0.1:8262/console"
 DEFAULT_TTL_S = 60
+KEEP_SESSIONS = timedelta(days=1)
 
 
 class ConsoleUnavailable(JobError):
@@ -106,12 +107,15 @@ def issue_console(
     problem = console_problem(instance)
     if problem:
         raise ConsoleUnavailable(problem)
+    now = timezone.now()
+    # the instance's sessions stay a day (who opened its console, from where), then go
+    ConsoleSession.objects.filter(instance=instance, expires_at__lt=now - KEEP_SESSIONS).delete()
     token = secrets.token_urlsafe(32)
     session = ConsoleSession.objects.create(
         instance=instance,
         user=acting_user,
         token_hash=_hash(token),
-        expires_at=timezone.now() + timedelta(seconds=token_ttl()),
+        expires_at=now + timedelta(seconds=token_ttl()),
         client_ip=client_ip,
         extra_hash=_hash(extra) if extra else "",
     )

@@ -89,3 +89,36 @@ def test_a_token_of_a_stopped_instance_is_refused(console_proxy, console_vm, pau
     instance.state = "Stopped"
     instance.save(update_fields=["state"])
     assert refused(_url(grant))[0] == CLOSE_TOKEN
+
+
+def test_concurrent_uses_of_one_token_open_one_console(
+    console_proxy, console_vm, paused_qemu, tenant
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from websockets.exceptions import ConnectionClosed
+
+    instance = console_vm(paused_qemu)
+    url = _url(issue_console(acting_user=tenant, instance=instance))
+
+    def attempt(_):
+        try:
+            return rfb_session(url)[:2]
+        except (ConnectionClosed, AssertionError) as exc:
+            return type(exc).__name__
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(attempt, range(4)))
+    assert results.count((640, 480)) == 1, results
+
+
+def test_sessions_are_kept_a_day(console_vm, tenant):
+    instance = console_vm(None)
+    issue_console(acting_user=tenant, instance=instance)
+    issue_console(acting_user=tenant, instance=instance)
+    old, recent = ConsoleSession.objects.order_by("id")
+    ConsoleSession.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(days=2))
+    ConsoleSession.objects.filter(pk=recent.pk).update(expires_at=timezone.now())
+    issue_console(acting_user=tenant, instance=instance)
+    kept = set(ConsoleSession.objects.values_list("pk", flat=True))
+    assert old.pk not in kept and recent.pk in kept and len(kept) == 2
