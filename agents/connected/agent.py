@@ -225,30 +225,42 @@ class ConnectedAgent:
 
     async def _session(self, key: str | None) -> None:
         resource = self.provider.get(key)
-        async with connect(
-            self.url,
-            ssl=self.ssl_context,
-            max_size=MAX_FRAME,
-            open_timeout=60,
-            ping_interval=None,  # the gateway pings; our heartbeats carry VM states
-            close_timeout=5,
-            compression=None,
-            user_agent_header=f"cloudportal-agent/{AGENT_VERSION}",
-        ) as ws:
-            async with self._registering:
+        # Dial and register inside the semaphore: a fleet must not open thousands of
+        # connections that then idle past the gateway's register timeout and are re-dialled.
+        await self._registering.acquire()
+        held = True
+        try:
+            async with connect(
+                self.url,
+                ssl=self.ssl_context,
+                max_size=MAX_FRAME,
+                open_timeout=60,
+                ping_interval=None,  # the gateway pings; our heartbeats carry VM states
+                close_timeout=5,
+                compression=None,
+                user_agent_header=f"cloudportal-agent/{AGENT_VERSION}",
+            ) as ws:
                 interval = await self._register(ws, key, resource)
-            self.connected.add(key or "")
-            pinger = asyncio.create_task(self._pinger(ws, resource, key or "", interval))
-            tasks: set[asyncio.Task] = set()
-            try:
-                async for frame in ws:
-                    message = loads(frame)
-                    if message["type"] == "command":
-                        task = asyncio.create_task(self._command(ws, resource, message))
-                        tasks.add(task)
-                        task.add_done_callback(tasks.discard)
-            finally:
-                pinger.cancel()
+                self._registering.release()
+                held = False
+                await self._serve(ws, resource, key or "", interval)
+        finally:
+            if held:
+                self._registering.release()
+
+    async def _serve(self, ws: ClientConnection, resource: Resource, key: str, interval: float):
+        self.connected.add(key)
+        pinger = asyncio.create_task(self._pinger(ws, resource, key, interval))
+        tasks: set[asyncio.Task] = set()
+        try:
+            async for frame in ws:
+                message = loads(frame)
+                if message["type"] == "command":
+                    task = asyncio.create_task(self._command(ws, resource, message))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+        finally:
+            pinger.cancel()
 
     async def _command(self, ws: ClientConnection, resource: Resource, message: dict) -> None:
         status, body = await self._call(run_request, resource, message.get("request"))

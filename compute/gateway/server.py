@@ -22,11 +22,12 @@ import logging
 import secrets
 import ssl
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from typing import Any
 
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, OperationalError, close_old_connections
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
@@ -158,13 +159,19 @@ class Gateway:
 
     async def _db(self, fn, *args):
         def call():
-            try:
-                return fn(*args)
-            except DatabaseError:
-                # the thread's connection may be broken (database restarted): the next call
-                # opens a new one (a health check per call would cost a round trip each)
-                close_old_connections()
-                raise
+            for attempt in range(4):
+                try:
+                    return fn(*args)
+                except OperationalError as exc:  # SQLite: another writer holds the lock
+                    if "locked" not in str(exc) or attempt == 3:
+                        close_old_connections()
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
+                except DatabaseError:
+                    # the thread's connection may be broken (database restarted): the next
+                    # call opens a new one (a health check per call costs a round trip each)
+                    close_old_connections()
+                    raise
 
         return await asyncio.get_running_loop().run_in_executor(self._db_pool, call)
 

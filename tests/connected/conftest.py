@@ -86,9 +86,18 @@ def agents(tmp_path):
 
 def wait_for(check, timeout: float = 60.0, what: str = "condition", proc=None):
     """Poll ``check`` (a callable returning a truthy value) and return its value."""
+    from django.db import OperationalError
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = check()
+        try:
+            value = check()
+        except OperationalError as exc:
+            # the in-memory test database is SQLite in shared-cache mode: table locks and no
+            # busy timeout, so a read racing the gateway thread's UPDATE fails; poll again
+            if "locked" not in str(exc):
+                raise
+            value = None
         if value:
             return value
         if proc is not None and proc.poll() is not None:

@@ -112,7 +112,7 @@ def test_agent_cannot_claim_another_hosts_identity(cluster, gateway, agents, tmp
     b = agents(gateway["gw"].url, token=token, host_id="host-b", state="b.json")
     host_a, host_b = wait_up("host-a", a), wait_up("host-b", b)
     b.terminate()
-    b.wait(10)
+    b.wait(30)
     # b's state file now names a's host, with b's own (valid, but not a's) secret
     stolen = json.loads((tmp_path / "b.json").read_text())
     stolen["hosts"]["host-b"]["host_uuid"] = str(host_a.uuid)
@@ -149,7 +149,7 @@ def test_commands_to_a_gone_agent_fail_with_530(cluster, gateway, agents):
     proc = agents(gateway["gw"].url, token=token, host_id="leaving")
     host = wait_up("leaving", proc)
     proc.kill()
-    proc.wait(10)
+    proc.wait(30)
     wait_for(
         lambda: Host.objects.filter(pk=host.pk, status=HostStatus.DISCONNECTED).exists(),
         what="host Disconnected after the connection dropped",
