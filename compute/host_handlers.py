@@ -182,7 +182,11 @@ def reconcile_power_states(host: Host, vm_states: dict[str, str]) -> int:
 
     running_here = {_instance_id(n) for n, state in vm_states.items() if state == "running"}
     running_here.discard(None)
-    changed = 0
+    from compute.ha.vms import stop_stale_copies
+
+    stale = stop_stale_copies(host, running_here)  # never two running copies
+    running_here -= set(stale)
+    changed = len(stale)
     gone = Instance.objects.filter(host=host, state=InstanceState.RUNNING).exclude(
         pk__in=running_here
     )

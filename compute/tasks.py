@@ -58,7 +58,8 @@ def sync_external_hosts() -> dict:
 @shared_task(name="compute.tasks.evaluate_host_ha")
 def evaluate_host_ha() -> dict:
     """One step of the Host HA state machine for every host with HA configured
-    (:mod:`compute.ha.machine`)."""
+    (:mod:`compute.ha.machine`), then of VM HA's restarts (:mod:`compute.ha.vms`)."""
     from compute.ha.machine import evaluate_hosts
+    from compute.ha.vms import process_work
 
-    return evaluate_hosts()
+    return {"hosts": evaluate_hosts(), "vm_restarts": process_work()}

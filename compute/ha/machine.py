@@ -192,8 +192,15 @@ def evaluate(cfg: HostHAConfig, now=None) -> str:
         _move(cfg, HAState.AVAILABLE, now)
     elif cfg.state == HAState.FENCING:
         if _act(cfg, limits, now, "off"):
+            from compute.ha.vms import host_fenced
+
             _move(cfg, HAState.FENCED, now)
-            raise_alert(cfg, f"Host {host.name} fenced", "powered off by Host HA")
+            items = host_fenced(host)
+            raise_alert(
+                cfg,
+                f"Host {host.name} fenced",
+                f"powered off by Host HA; {len(items)} HA instance(s) to restart elsewhere",
+            )
     elif cfg.state == HAState.RECOVERING:
         if _act(cfg, limits, now, "reset"):
             cfg.recover_attempts += 1

@@ -1,12 +1,14 @@
 from .console import ConsoleSession
 from .enrollment import HostEnrollmentToken
-from .ha import Alert, HAState, HostHAConfig, ResourceHASwitch
+from .ha import Alert, HAState, HAWorkItem, HAWorkState, HostHAConfig, ResourceHASwitch
 from .infrastructure import Cluster, Host, OutOfBandManagement, Pod, Zone
 from .instances import Instance, ServiceOffering, SSHKeyPair
 
 __all__ = [
     "Alert",
     "HAState",
+    "HAWorkItem",
+    "HAWorkState",
     "HostHAConfig",
     "ResourceHASwitch",
     "Cluster",

@@ -141,3 +141,63 @@ class Alert(PortalModel):
 
     def __str__(self) -> str:
         return f"{self.alert_type}: {self.name}"
+
+
+class HAWorkState(ColoredChoices):
+    SCHEDULED = "Scheduled", "Scheduled"
+    STARTING = "Starting", "Starting"
+    DONE = "Done", "Done"
+    FAILED = "Failed", "Failed"
+
+
+HAWorkState._colors = {
+    "Scheduled": "info",
+    "Starting": "info",
+    "Done": "success",
+    "Failed": "danger",
+}
+
+
+class HAWorkItem(PortalModel):
+    """VM HA's work: restart ``instance`` elsewhere after its host ``failed_host`` was
+    fenced (CloudStack's ``op_ha_work``). A row, so a management restart resumes it: the
+    periodic HA job starts it through the planner, follows its job and retries."""
+
+    instance = models.ForeignKey(
+        "compute.Instance",
+        verbose_name="instance",
+        on_delete=models.CASCADE,
+        related_name="ha_work",
+    )
+    failed_host = models.ForeignKey(
+        Host,
+        verbose_name="failed host",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    state = models.CharField(
+        verbose_name="state",
+        max_length=16,
+        choices=HAWorkState.choices,
+        default=HAWorkState.SCHEDULED,
+        db_index=True,
+    )
+    attempts = models.PositiveIntegerField(verbose_name="attempts", default=0)
+    job = models.ForeignKey(
+        "portal.AsyncJob",
+        verbose_name="job",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(verbose_name="reason", blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "HA work item"
+
+    def __str__(self) -> str:
+        return f"HA restart of {self.instance} ({self.state})"
