@@ -48,8 +48,8 @@ class LeaderScheduler(PersistentScheduler):
                 management.register(self.node)
                 self.registered = True
             leader = management.beat(self.node)
-        except DatabaseError:
-            log.warning("management beat: database unreachable", exc_info=True)
+        except DatabaseError as exc:
+            log.warning("management beat: database unreachable (%s)", str(exc).splitlines()[0])
             connection.close()
             return
         if leader:
