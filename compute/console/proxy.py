@@ -112,7 +112,8 @@ class ConsoleProxy:
             if target is None:
                 raise _Refused(CLOSE_TOKEN, "console token unknown, used or expired")
             try:
-                address, port = await self._run(vnc_address, target)
+                # the agent call runs beside the database thread(s): a slow agent holds no one up
+                address, port = await asyncio.to_thread(_db, vnc_address, target)
                 reader, writer = await asyncio.wait_for(
                     asyncio.open_connection(address, port), CONNECT_TIMEOUT_S
                 )
