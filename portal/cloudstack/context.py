@@ -65,6 +65,7 @@ class Context:
     maps: dict[str, dict[int, dict[str, str]]] = field(default_factory=dict)
     client_ip: str | None = None
     keyword_applied: bool = False
+    base_url: str = ""  # scheme://host of the request, for answers that carry portal URLs
 
     # -- typed parameters ---------------------------------------------------------------
     def has(self, name: str) -> bool:

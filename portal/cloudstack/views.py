@@ -183,6 +183,7 @@ def api(request) -> HttpResponse:
                 CS_INVALID_PARAMETER,
             )
         ctx = Context(cmd, user, plain, maps, getattr(request, "client_ip", None))
+        ctx.base_url = f"{request.scheme}://{request.get_host()}"
         with jobs.next_job_uuid(custom_job_id(plain) if cmd.isasync else None):
             if cmd.is_list or getattr(cmd.handler, "manages_transactions", False):
                 payload = cmd.handler(ctx)  # lists read; addHost commits, then waits for a job

@@ -28,7 +28,7 @@ def create_console_endpoint(ctx):
         )
     except ConsoleUnavailable as exc:
         return {"consoleendpoint": {"success": False, "details": str(exc)}}
-    page = f"{reverse('compute:console_token')}?token={grant.token}"
+    page = f"{ctx.base_url}{reverse('compute:console_token')}?token={grant.token}"
     if grant.extra:
         page += f"&extra={grant.extra}"
     return {
