@@ -332,6 +332,9 @@ class Volume(PortalModel):
         related_name="volumes",
     )
     device_id = models.PositiveSmallIntegerField(verbose_name="device ID", null=True, blank=True)
+    attached = models.DateTimeField(
+        verbose_name="attached", null=True, blank=True, help_text="when it was last attached"
+    )
     path = models.CharField(verbose_name="path", max_length=1024, blank=True)
     format = models.CharField(
         verbose_name="format", max_length=8, choices=ImageFormat.choices, default=ImageFormat.QCOW2

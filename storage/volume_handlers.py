@@ -159,6 +159,7 @@ def attach_volume_job(job, report) -> dict:
             Volume.objects.filter(pk=volume.pk).update(
                 instance=instance,
                 device_id=volume.device_id,
+                attached=timezone.now(),
                 state=volume.state,
                 pool=volume.pool,
                 path=volume.path,
@@ -214,7 +215,7 @@ def detach_volume_job(job, report) -> dict:
     elif instance.state != InstanceState.STOPPED:
         raise JobError(f"Instance {instance.name} is {instance.state}; cannot detach now.", 431)
     with transaction.atomic():
-        Volume.objects.filter(pk=volume.pk).update(instance=None, device_id=None)
+        Volume.objects.filter(pk=volume.pk).update(instance=None, device_id=None, attached=None)
         record_event(
             "VOLUME.DETACH",
             acting_user=job.user,

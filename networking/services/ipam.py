@@ -25,6 +25,7 @@ from networking.services.errors import InsufficientCapacity
 from portal.choices import ResourceType
 from portal.services.audit import record_event
 from portal.services.base import apply_changes
+from portal.services.tags import drop_tags
 
 #: The largest range that may be added at once (one IPAddress row per address).
 MAX_RANGE_SIZE = 65536
@@ -261,6 +262,7 @@ def release_public_ip(ip: IPAddress, *, acting_user, client_ip=None) -> IPAddres
         )
     with transaction.atomic():
         record_event("NET.IPRELEASE", acting_user=acting_user, resource=ip, client_ip=client_ip)
+        drop_tags("PublicIpAddress", ip)  # the next owner of the address starts without them
         IPAddress.objects.filter(pk=ip.pk).update(
             state=IpState.FREE,
             account=None,

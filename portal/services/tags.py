@@ -2,7 +2,8 @@
 
 A tag belongs to the tagged resource's owner (account and domain), so tenants see and change
 only the tags of resources they may change. Resource types use CloudStack's names
-(``UserVm``, ``Volume``, ``Network``, ``Template``, ``ISO``), matched case-insensitively.
+(``UserVm``, ``Volume``, ``Network``, ``Template``, ``ISO``, ``PublicIpAddress``,
+``SecurityGroup``, ``SSHKeyPair``), matched case-insensitively.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ MAX_KEY_LENGTH = 255
 
 def _taggable() -> dict[str, tuple]:
     """CloudStack resource type -> (model, extra filter)."""
-    from compute.models import Instance
-    from networking.models import Network
+    from compute.models import Instance, SSHKeyPair
+    from networking.models import IPAddress, Network, SecurityGroup
     from storage.models import Template, Volume
 
     return {
@@ -32,10 +33,22 @@ def _taggable() -> dict[str, tuple]:
         "Network": (Network, Q(removed__isnull=True)),
         "Template": (Template, Q(removed__isnull=True, is_iso=False)),
         "ISO": (Template, Q(removed__isnull=True, is_iso=True)),
+        "PublicIpAddress": (IPAddress, Q(account__isnull=False)),
+        "SecurityGroup": (SecurityGroup, Q()),
+        "SSHKeyPair": (SSHKeyPair, Q()),
     }
 
 
-TAGGABLE_TYPES = ("UserVm", "Volume", "Network", "Template", "ISO")
+TAGGABLE_TYPES = (
+    "UserVm",
+    "Volume",
+    "Network",
+    "Template",
+    "ISO",
+    "PublicIpAddress",
+    "SecurityGroup",
+    "SSHKeyPair",
+)
 
 
 def resource_type_name(value: str) -> str:
@@ -197,3 +210,10 @@ def tags_by_resource(uuids: Iterable) -> dict[str, list[ResourceTag]]:
     ):
         out.setdefault(str(tag.resource_uuid), []).append(tag)
     return out
+
+
+def drop_tags(resource_type: str, resource) -> None:
+    """Forget the tags of a resource that goes away or changes hands (a released IP)."""
+    ResourceTag.objects.filter(
+        resource_type=resource_type_name(resource_type), resource_uuid=resource.uuid
+    ).delete()

@@ -23,6 +23,7 @@ from portal.cloudstack.registry import command
 from portal.models import Domain
 
 from ._common import Param, cs_date, owner, shape, uid
+from .tags import tags_of
 from .vms import _owner_account
 
 
@@ -192,8 +193,9 @@ def delete_network(ctx):
 @shape(
     "publicipaddress",
     "id ipaddress allocated zoneid zonename issourcenat isstaticnat state associatednetworkid "
-    "associatednetworkname vlanid vlanname forvirtualnetwork account domainid domain",
+    "associatednetworkname vlanid vlanname forvirtualnetwork account domainid domain tags",
     allocated="date",
+    tags="list",
     issourcenat="boolean",
     isstaticnat="boolean",
     forvirtualnetwork="boolean",
@@ -217,6 +219,7 @@ def PUBLIC_IP(ip, ctx):
         "vlanname": ip_range.vlan,
         "forvirtualnetwork": ip_range.for_virtual_network,
         "physicalnetworkid": uid(ip_range.physical_network),
+        "tags": tags_of(ctx, "PublicIpAddress", ip),
         **owner(ip),
     }
 

@@ -209,10 +209,11 @@ def add_image_store(ctx):
     "volume",
     "id name type state size zoneid zonename virtualmachineid vmname vmdisplayname vmstate "
     "deviceid diskofferingid diskofferingname storage storageid storagetype path account "
-    "domainid domain created tags",
+    "domainid domain created attached tags",
     size="long",
     deviceid="long",
     created="date",
+    attached="date",
     tags="list",
 )
 def VOLUME(volume, ctx):
@@ -239,6 +240,8 @@ def VOLUME(volume, ctx):
         "path": volume.path or None,
         "templateid": uid(volume.template),
         "created": cs_date(volume.created),
+        # volumes created with their VM (at deploy) are attached since their creation
+        "attached": cs_date(volume.attached or volume.created) if vm else None,
         "destroyed": volume.state == VolumeState.DESTROY,
         "tags": [],
         **owner(volume),

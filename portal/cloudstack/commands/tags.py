@@ -151,3 +151,19 @@ def list_tags(ctx):
         if ctx.has(param):
             qs = qs.filter(**{param: ctx.str(param)})
     return ctx.listing(ctx.keyword(qs, "key", "value"))
+
+
+def tags_of(ctx, resource_type: str, obj) -> list[dict]:
+    """The ``tags`` field of ``obj`` in an answer: key and value only, as upstream nests
+    them (clients compare them with the key/value pairs they set). The caller-visible tags
+    of the type are loaded once per request (one query for a whole list page)."""
+    cache = ctx.__dict__.setdefault("_tags_by_type", {})
+    if resource_type not in cache:
+        by_uuid: dict = {}
+        visible = ResourceTag.objects.restrict(ctx.user, "view").filter(resource_type=resource_type)
+        for key, value, resource in visible.order_by("id").values_list(
+            "key", "value", "resource_uuid"
+        ):
+            by_uuid.setdefault(resource, []).append({"key": key, "value": value})
+        cache[resource_type] = by_uuid
+    return cache[resource_type].get(obj.uuid, [])

@@ -6,7 +6,7 @@ import uuid
 
 from compute.models import Zone
 from portal.cloudstack.errors import param_error
-from portal.cloudstack.registry import command
+from portal.cloudstack.registry import OWNER_PARAMS, command
 from storage import services
 from storage.choices import TemplateState
 from storage.models import OSType, Template
@@ -106,6 +106,31 @@ def ISO(t, ctx):
     return _template(t, ctx)
 
 
+def _own(ctx) -> dict:
+    """Whose templates "self" means: the caller's account, or (account + domainid) one the
+    caller may see; with isrecursive or listall, every account under the domain."""
+    from portal.models import Account, Domain
+
+    domain = ctx.get(Domain, "domainid")
+    if ctx.has("account"):
+        if domain is None:
+            domain = ctx.user.account.domain
+        account = (
+            Account.objects.restrict(ctx.user, "view")
+            .filter(domain=domain, name=ctx.str("account"))
+            .first()
+        )
+        if account is None:
+            raise param_error(f"Unable to find account {ctx.str('account')} in domain {domain}")
+        return {"account": account}
+    if (ctx.bool("isrecursive") or ctx.bool("listall")) and (ctx.is_root or ctx.is_domain_admin):
+        path = (domain or ctx.user.account.domain).path
+        return {"account__domain__path__startswith": path}
+    if domain is not None:
+        return {"account__domain": domain}
+    return {"account": ctx.user.account}
+
+
 def _filtered(ctx, is_iso: bool, flt: str):
     qs = (
         Template.objects.restrict(ctx.user, "view")
@@ -114,7 +139,7 @@ def _filtered(ctx, is_iso: bool, flt: str):
     )
     if flt not in FILTERS:
         raise param_error(f"Invalid filter {flt}; use one of {', '.join(FILTERS)}")
-    own = {"account": ctx.user.account}
+    own = _own(ctx)
     if flt == "featured":
         qs = qs.filter(is_featured=True, is_public=True)
     elif flt == "self":
@@ -140,6 +165,7 @@ def _filtered(ctx, is_iso: bool, flt: str):
 
 
 LIST_PARAMS = [
+    *OWNER_PARAMS[:4],  # account, domainid, isrecursive, listall (no projects for templates)
     Param("id", "uuid"),
     Param("name"),
     Param("zoneid", "uuid", related="listZones"),
