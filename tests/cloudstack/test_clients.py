@@ -21,7 +21,9 @@ def run_jobs_inline(monkeypatch):
 
 
 @pytest.fixture
-def live_cloud(defaults, simulator, run_jobs_inline):
+def client_cloud(defaults, simulator):
+    """A zone with two simulator hosts, a pool, a public template, an offering and public IPs;
+    jobs go wherever ``jobs.enqueue`` sends them (see ``live_cloud`` for inline runs)."""
     from compute.choices import AllocationState
     from networking.models import PublicIpRange, TrafficType
     from networking.services import create_physical_network, create_public_ip_range
@@ -73,6 +75,11 @@ def live_cloud(defaults, simulator, run_jobs_inline):
         "template": template,
         "offering": ServiceOfferingFactory(cpu_number=1, cpu_speed=500, memory=512),
     }
+
+
+@pytest.fixture
+def live_cloud(client_cloud, run_jobs_inline):
+    return client_cloud
 
 
 def _keys(user) -> tuple[str, str]:

@@ -5,7 +5,12 @@ import pytest
 from libcloud.compute.providers import get_driver
 from libcloud.compute.types import Provider
 
-from tests.cloudstack.test_clients import keys, live_cloud, run_jobs_inline  # noqa: F401
+from tests.cloudstack.test_clients import (  # noqa: F401
+    client_cloud,
+    keys,
+    live_cloud,
+    run_jobs_inline,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,7 +4,12 @@ as a plain tenant."""
 import pytest
 from cs import CloudStack, CloudStackApiException
 
-from tests.cloudstack.test_clients import keys, live_cloud, run_jobs_inline  # noqa: F401
+from tests.cloudstack.test_clients import (  # noqa: F401
+    client_cloud,
+    keys,
+    live_cloud,
+    run_jobs_inline,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

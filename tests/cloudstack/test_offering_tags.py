@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cloudstack.test_clients import live_cloud, run_jobs_inline  # noqa: F401
+from tests.cloudstack.test_clients import (  # noqa: F401
+    client_cloud,
+    live_cloud,
+    run_jobs_inline,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
