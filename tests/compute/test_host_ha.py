@@ -114,7 +114,7 @@ def test_dead_host_is_checked_by_neighbours_and_fenced(ha_cluster):
         assert _state(other) == HAState.DISABLED
 
 
-def test_failed_fence_raises_an_alert_and_stays_fencing(ha_cluster, root_admin):
+def test_failed_fence_raises_an_alert_and_stays_fencing(ha_cluster, root_admin, tenant, client):
     host, bmc = ha_cluster["hosts"][0], ha_cluster["bmc"]
     run_until(host, {HAState.AVAILABLE})
     bmc.refuse_power_control()  # a BMC that accepts the session but cannot power off
@@ -125,13 +125,22 @@ def test_failed_fence_raises_an_alert_and_stays_fencing(ha_cluster, root_admin):
     assert alert is not None and "refused by the BMC" in alert.description
     assert bmc.power() == "On"
     # Wrong credentials: a failed check, never a fenced host.
-    configure_oobm(host, acting_user=root_admin, password="wrong")
+    configure_oobm(host, acting_user=root_admin, password="Not-The-Bmc-Pw-7")
     bmc.refuse_power_control(False)
     HostHAConfig.objects.filter(host=host).update(state=HAState.FENCING)
     evaluate_hosts()
     assert _state(host) == HAState.FENCING
     assert "No IPMI session" in Alert.objects.filter(host=host).order_by("-pk").first().description
     assert bmc.power() == "On"
+    # Operators read them with listAlerts (root admins only).
+    from tests.cloudstack.conftest import CloudStackClient, make_key
+
+    listed = CloudStackClient(client, make_key(root_admin))("listAlerts", keyword="IPMI")
+    assert listed["count"] == 1 and listed["alert"][0]["type"] == "30"
+    assert "No IPMI session" in listed["alert"][0]["description"]
+    assert "Not-The-Bmc-Pw-7" not in str(listed)  # never the password
+    refused = CloudStackClient(client, make_key(tenant)).raw("listAlerts")
+    assert refused.status_code in (431, 432)
 
 
 def test_host_alive_for_its_neighbours_is_degraded_not_fenced(ha_cluster):

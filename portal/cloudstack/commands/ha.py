@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
 from compute.ha import config as _keys  # noqa: F401  (declares the kvm.ha.* settings)
 from compute.ha import services
 from compute.models import Cluster, Host, Zone
-from compute.models.ha import HostHAConfig
+from compute.models.ha import Alert, HostHAConfig
 from portal.cloudstack.asyncjobs import answer, completed_job, register_result
 from portal.cloudstack.errors import param_error
 from portal.cloudstack.registry import command
 
-from ._common import Param, shape, uid
+from ._common import Param, cs_date, shape, uid
 
 HOST_ID = Param("hostid", "uuid", required=True, related="listHosts")
 CLUSTER_ID = Param("clusterid", "uuid", required=True, related="listClusters")
@@ -129,6 +132,50 @@ def list_resources(ctx):
     if ctx.has("hostid"):
         configs = configs.filter(host=ctx.get(Host, "hostid", action="change", required=True))
     return ctx.listing(configs.order_by("host__name"))
+
+
+# Upstream's AlertManager.AlertType for the alerts raised here: (type, name).
+ALERT_TYPES = {"ALERT_TYPE_HA_ACTION": ("30", "ALERT.HA.ACTION")}
+
+
+@shape("alert", "id type name description sent")
+def ALERT(alert, ctx):
+    code, name = ALERT_TYPES.get(alert.alert_type, ("", alert.alert_type))
+    return {
+        "id": uid(alert),
+        "type": code,
+        "name": name,
+        "description": f"{alert.name}: {alert.description}",
+        "sent": cs_date(alert.created),
+    }
+
+
+@command(
+    "listAlerts",
+    "Lists all alerts.",
+    params=[
+        Param("id", "uuid", description="the ID of the alert"),
+        Param("type", description="list by alert type"),
+        Param("name", description="list by alert name"),
+    ],
+    shape=ALERT,
+    is_list=True,
+)
+def list_alerts(ctx):
+    if not ctx.is_root:
+        raise PermissionDenied("Only root administrators may list alerts.")
+    alerts = Alert.objects.order_by("-created", "-pk")
+    if ctx.has("id"):
+        alerts = alerts.filter(uuid=ctx.str("id"))
+    for param, index in (("type", 0), ("name", 1)):
+        if ctx.has(param):
+            kinds = [k for k, v in ALERT_TYPES.items() if v[index] == ctx.str(param)]
+            alerts = alerts.filter(alert_type__in=kinds)
+    if ctx.has("keyword"):
+        ctx.keyword_applied = True
+        word = ctx.str("keyword")
+        alerts = alerts.filter(Q(name__icontains=word) | Q(description__icontains=word))
+    return ctx.listing(alerts)
 
 
 register_result(
