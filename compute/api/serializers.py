@@ -3,7 +3,16 @@ from rest_framework import serializers
 
 from compute.choices import InstanceState, OfferingState
 from compute.host_enrollment import AGENT_SECRET_HELP
-from compute.models import Cluster, Host, Instance, Pod, ServiceOffering, SSHKeyPair, Zone
+from compute.models import (
+    Cluster,
+    Host,
+    HostHAConfig,
+    Instance,
+    Pod,
+    ServiceOffering,
+    SSHKeyPair,
+    Zone,
+)
 from networking.models import Nic
 from portal.api.serializers import BriefRelatedField, PortalModelSerializer
 
@@ -127,6 +136,24 @@ class ClusterSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
         validators = []
 
 
+class HostHASerializer(serializers.ModelSerializer):
+    """A host's HA resource (listHostHAResources): state machine state and its last checks."""
+
+    class Meta:
+        model = HostHAConfig
+        fields = [
+            "enabled",
+            "provider",
+            "state",
+            "state_changed",
+            "last_health_check",
+            "last_activity_check",
+            "last_checks",
+            "last_error",
+        ]
+        read_only_fields = fields
+
+
 class HostSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
     hypervisor = serializers.CharField(
         max_length=16,
@@ -171,6 +198,12 @@ class HostSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
         "returned.",
     )
     job = serializers.SerializerMethodField(help_text="UUID of the host.connect job, if any.")
+    ha = HostHASerializer(
+        source="ha_config",
+        read_only=True,
+        allow_null=True,
+        help_text="Host HA (configureHAForHost on /client/api); null when not configured.",
+    )
 
     class Meta:
         model = Host
@@ -205,6 +238,7 @@ class HostSerializer(CreateOnlyFieldsMixin, PortalModelSerializer):
             "agent_secret",
             "external_details",
             "job",
+            "ha",
             "created",
             "updated",
         ]

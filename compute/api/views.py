@@ -66,7 +66,7 @@ class HostViewSet(ServiceModelViewSet):
     changes through the ``enable``, ``disable``, ``maintenance`` and ``cancel-maintenance``
     verbs."""
 
-    queryset = Host.objects.select_related("zone", "pod", "cluster")
+    queryset = Host.objects.select_related("zone", "pod", "cluster", "ha_config")
     serializer_class = HostSerializer
     filterset_class = HostFilterSet
     permission_classes = [IsAdminOrReadOnly]

@@ -249,3 +249,17 @@ def test_kvm_ha_settings_are_cluster_scoped(defaults, root_admin):
     )
     assert ha_settings(one).max_activity_checks == 4
     assert ha_settings(two).max_activity_checks == 10
+
+
+def test_host_api_shows_ha_state_and_last_checks(ha_cluster, api_client, root_admin):
+    host = ha_cluster["hosts"][0]
+    kill(ha_cluster["servers"][0])
+    run_until(host, {HAState.CHECKING})
+    body = api_client(root_admin).get(f"/api/compute/hosts/{host.pk}/").json()
+    assert body["ha"]["enabled"] is True and body["ha"]["state"] == "Checking"
+    assert body["ha"]["provider"] == "simulatorhaprovider"
+    checks = {c["check"]: c["ok"] for c in body["ha"]["last_checks"]}
+    assert checks["agent"] is False and checks["neighbour"] is False
+    assert checks["storage"] is None  # no pool here has a heartbeat: no verdict
+    other = HostFactory()
+    assert api_client(root_admin).get(f"/api/compute/hosts/{other.pk}/").json()["ha"] is None
