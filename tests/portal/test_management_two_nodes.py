@@ -130,7 +130,7 @@ def test_second_node_takes_over_when_the_first_one_is_killed(postgres_dsn, redis
 
         wait_until(second_leads, timeout=30, what="node2 takes the lease")
         takeover = time.monotonic() - killed
-        assert takeover <= TTL + RENEW + 2, takeover
+        assert takeover <= TTL + RENEW + 3, takeover  # slack: a loaded 2-core machine
         wait_until(lambda: second.list_servers()["node1"]["state"] == "Down", timeout=30,
                    what="node1 Down")  # fmt: skip
         after = second.list_servers()
