@@ -16,7 +16,7 @@ from tests.portal.test_management_ha_postgres import BASE_DIR, RENEW, TTL, Node
 from tests.services._proc import log_tail, stop_process_group, wait_until
 from tests.services.postgres_server import PostgresServer
 
-pytestmark = [pytest.mark.postgres]
+pytestmark = [pytest.mark.postgres, pytest.mark.celery]
 
 
 def lease(dsn: str) -> tuple | None:
