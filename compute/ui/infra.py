@@ -17,7 +17,17 @@ from compute.filtersets import (
     ServiceOfferingFilterSet,
     ZoneFilterSet,
 )
-from compute.models import Cluster, Host, Instance, Pod, ServiceOffering, Zone
+from compute.models import (
+    Alert,
+    Cluster,
+    Host,
+    HostHAConfig,
+    Instance,
+    OutOfBandManagement,
+    Pod,
+    ServiceOffering,
+    Zone,
+)
 from compute.ui.forms import (
     ClusterCreateForm,
     HostCreateForm,
@@ -210,6 +220,9 @@ class HostDetailView(ObjectDetailView):
             .order_by("-id")
             .first(),
             "host_actions": host_actions(host),
+            "ha": HostHAConfig.objects.filter(host=host).first(),
+            "oobm": OutOfBandManagement.objects.filter(host=host).first(),
+            "alerts": Alert.objects.filter(host=host).order_by("-created", "-pk")[:5],
         }
 
 

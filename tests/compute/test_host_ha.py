@@ -263,3 +263,21 @@ def test_host_api_shows_ha_state_and_last_checks(ha_cluster, api_client, root_ad
     assert checks["storage"] is None  # no pool here has a heartbeat: no verdict
     other = HostFactory()
     assert api_client(root_admin).get(f"/api/compute/hosts/{other.pk}/").json()["ha"] is None
+
+
+def test_host_page_shows_ha_state_checks_and_alerts(ha_cluster, client, root_admin):
+    from django.urls import reverse
+
+    host, bmc = ha_cluster["hosts"][0], ha_cluster["bmc"]
+    bmc.refuse_power_control()
+    kill(ha_cluster["servers"][0])
+    run_until(host, {HAState.RECOVERED}, timeout=8)
+    client.force_login(root_admin)
+    page = client.get(reverse("compute:host_detail", args=[host.pk])).content.decode()
+    assert 'id="host-ha"' in page and ">Recovering<" in page
+    assert "ipmitool 127.0.0.1:" in page and "refused by the BMC" in page
+    assert "<td>recover</td><td>failed</td>" in page
+    assert f"Recovery of host {host.name} failed" in page
+    assert bmc.password not in page
+    bare = client.get(reverse("compute:host_detail", args=[ha_cluster["hosts"][1].pk]))
+    assert "cannot fence this host" in bare.content.decode()
