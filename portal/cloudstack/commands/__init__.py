@@ -9,6 +9,7 @@ from portal.cloudstack.commands import (  # noqa: F401
     extensions,
     iam,
     infra,
+    infra_remove,
     jobs,
     keypairs,
     legacy,

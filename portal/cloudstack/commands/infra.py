@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from compute import services
 from compute.choices import AllocationState, Hypervisor
 from compute.models import Cluster, Host, Pod, Zone
@@ -349,7 +351,8 @@ def HOST(host, ctx):
         "state": host.status,
         "resourcestate": host.resource_state,
         "hypervisor": host.hypervisor,
-        "ipaddress": host.private_ip,
+        # upstream: the address addHost's url names when the agent reports none
+        "ipaddress": host.private_ip or urlsplit(host.url).hostname,
         "zoneid": uid(host.zone),
         "zonename": host.zone.name,
         "podid": uid(host.pod),
