@@ -93,3 +93,59 @@ def test_tenant_playbook_converges_is_idempotent_and_tears_down(tenant_ansible, 
     assert set(_tenant_resources(tenant.account).values()) == {0}, _tenant_resources(tenant.account)
     again = tenant_ansible.play("tenant-teardown.yml")
     assert again.returncode == 0 and again.changed == 0, (again.changed_tasks, again)
+
+
+def _admin_resources() -> dict[str, int]:
+    from compute.models import Cluster, Host, Pod, ServiceOffering, Zone
+    from portal.models import Account, Domain, Role
+    from storage.models import DiskOffering, StoragePool
+
+    return {
+        "zones": Zone.objects.filter(name="ans-zone").count(),
+        "pods": Pod.objects.filter(name="ans-pod").count(),
+        "clusters": Cluster.objects.filter(name="ans-cluster").count(),
+        "hosts": Host.objects.filter(name="ans-node-1").count(),
+        "pools": StoragePool.objects.filter(name="ans-primary").count(),
+        "domains": Domain.objects.filter(name="ans-domain").count(),
+        "accounts": Account.objects.filter(name="ans-account").count(),
+        "roles": Role.objects.filter(name="ans-role").count(),
+        "service offerings": ServiceOffering.objects.filter(name="ans-offering").count(),
+        "disk offerings": DiskOffering.objects.filter(name="ans-disk").count(),
+    }
+
+
+def test_admin_playbook_converges_is_idempotent_and_tears_down(
+    live_server, defaults, celery_worker_process, root_admin, enrolling_agent, tmp_path
+):
+    from compute.models import Host
+    from portal.models import Account
+    from tests.cloud_fixtures import ENROLL_PASSWORD, ENROLL_USER
+
+    agent = enrolling_agent()
+    ansible = Ansible(
+        f"{live_server.url}/client/api",
+        *_keys(root_admin),
+        tmp_path,
+        host_name="ans-node-1",
+        host_url=f"{agent.url}/hosts/ans-node-1",
+        host_username=ENROLL_USER,
+        host_password=ENROLL_PASSWORD,
+    )
+    first = ansible.play("admin.yml")
+    assert first.returncode == 0 and first.recap["failed"] == 0, first
+    print("admin converge changed:", first.changed, first.changed_tasks)
+    assert set(_admin_resources().values()) == {1}, _admin_resources()
+    assert Host.objects.get(name="ans-node-1").status == "Up"
+    account = Account.objects.get(name="ans-account")
+    assert account.role.name == "ans-role" and account.users.count() == 2
+
+    second = ansible.play("admin.yml")
+    assert second.returncode == 0, second
+    assert second.changed == 0, second
+
+    down = ansible.play("admin-teardown.yml")
+    assert down.returncode == 0 and down.recap["failed"] == 0, down
+    print("admin teardown changed:", down.changed, down.changed_tasks)
+    assert set(_admin_resources().values()) == {0}, _admin_resources()
+    again = ansible.play("admin-teardown.yml")
+    assert again.returncode == 0 and again.changed == 0, again
