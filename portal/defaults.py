@@ -125,6 +125,7 @@ def _user_rules(verbs):
             ("listHosts", "deny"),
             ("listCapacity", "deny"),
             ("listStoragePools", "deny"),
+            ("listStorageProviders", "deny"),
             ("listImageStores", "deny"),
             ("listPhysicalNetworks", "deny"),
             ("listClusters", "deny"),

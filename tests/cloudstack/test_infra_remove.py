@@ -54,6 +54,7 @@ def test_tenants_cannot_and_bad_input_is_431(cs_client, root_admin, tenant, seed
     api = cs_client(tenant)
     for command in ("deleteHost", "deletePod", "deleteStoragePool", "deleteDiskOffering"):
         assert api.raw(command, id=str(seeded["host"].uuid)).status_code == 432, command
+    assert api.raw("listStorageProviders", type="primary").status_code == 432
     admin = cs_client(root_admin)
     assert admin.raw("deletePod", id="nope").status_code == 431
     assert admin.raw("deletePod").status_code == 431
