@@ -60,15 +60,29 @@ def _tenant_resources(account) -> dict[str, int]:
 
 def test_tenant_playbook_converges_is_idempotent_and_tears_down(tenant_ansible, tenant):
     from compute.models import Instance
+    from networking.models import IPAddress
+    from networking.models_rules import FirewallRule, PortForwardingRule, SecurityGroup
+    from portal.models import ResourceTag
     from storage.models import Volume
 
     first = tenant_ansible.play("tenant.yml")
     assert first.returncode == 0 and first.recap["failed"] == 0, first
     print("tenant converge changed:", first.changed, first.changed_tasks)
+    assert first.changed == 10, first  # every task created something
     vm = Instance.objects.get(account=tenant.account, name="ans-vm")
     assert vm.state == "Running" and vm.display_name == "Ansible VM"
+    assert vm.ssh_keypair.name == "ans-key"
     data = Volume.objects.get(account=tenant.account, name="ans-data")
     assert data.instance_id == vm.pk
+    ip = IPAddress.objects.get(account=tenant.account, is_source_nat=False)
+    assert list(ResourceTag.objects.filter(resource_uuid=ip.uuid).values_list("key", "value")) == [
+        ("role", "web")
+    ]
+    forward = PortForwardingRule.objects.get(account=tenant.account)
+    assert (forward.public_start_port, forward.private_start_port) == (2222, 22)
+    assert FirewallRule.objects.get(account=tenant.account).cidr_list == ["198.51.100.0/24"]
+    group = SecurityGroup.objects.get(account=tenant.account, name="ans-sg")
+    assert group.rules.count() == 2
 
     second = tenant_ansible.play("tenant.yml")
     assert second.returncode == 0, second
@@ -134,6 +148,7 @@ def test_admin_playbook_converges_is_idempotent_and_tears_down(
     first = ansible.play("admin.yml")
     assert first.returncode == 0 and first.recap["failed"] == 0, first
     print("admin converge changed:", first.changed, first.changed_tasks)
+    assert first.changed == 12, first
     assert set(_admin_resources().values()) == {1}, _admin_resources()
     assert Host.objects.get(name="ans-node-1").status == "Up"
     account = Account.objects.get(name="ans-account")
