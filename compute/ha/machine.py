@@ -119,7 +119,7 @@ def _record(cfg: HostHAConfig, found: list[checks.Check]) -> None:
 def _move(cfg: HostHAConfig, state: str, now) -> None:
     if cfg.state != state:
         log.info("host %s HA: %s -> %s", cfg.host.name, cfg.state, state)
-        cfg.state, cfg.state_changed = state, now
+        cfg.state, cfg.state_changed, cfg.last_error = state, now, ""
     if state in (HAState.CHECKING, HAState.AVAILABLE):
         cfg.activity_checks = cfg.activity_failures = 0
     if state == HAState.AVAILABLE:
@@ -153,7 +153,13 @@ def _checking(cfg: HostHAConfig, limits: HASettings, now) -> None:
 
 
 def _act(cfg: HostHAConfig, limits: HASettings, now, action: str) -> bool:
-    """Recovery (``reset``) or fencing (``off``) unless the cluster is problematic."""
+    """Recovery (``reset``) or fencing (``off``) unless the cluster is problematic. A failed
+    attempt is retried no sooner than ``kvm.ha.activity.check.interval`` later (the time of
+    the last attempt is kept in ``last_activity_check``), so a broken BMC is not hammered."""
+    last = cfg.last_activity_check
+    if cfg.last_error and last and now - last < timedelta(seconds=limits.activity_interval):
+        return False
+    cfg.last_activity_check = now
     blocked = cluster_problematic(cfg.host, limits)
     if blocked:
         cfg.last_error = blocked
@@ -185,8 +191,8 @@ def evaluate(cfg: HostHAConfig, now=None) -> str:
     if not cfg.enabled or not ha_switched_on(host):
         _move(cfg, HAState.DISABLED, now)
     elif cfg.state not in (HAState.FENCING, HAState.FENCED) and ineligible_reason(host):
-        cfg.last_error = ineligible_reason(host)
         _move(cfg, HAState.INELIGIBLE, now)
+        cfg.last_error = ineligible_reason(host)
     elif cfg.state in (HAState.DISABLED, HAState.INELIGIBLE):
         cfg.last_error = ""
         _move(cfg, HAState.AVAILABLE, now)

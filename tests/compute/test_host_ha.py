@@ -127,7 +127,7 @@ def test_failed_fence_raises_an_alert_and_stays_fencing(ha_cluster, root_admin, 
     # Wrong credentials: a failed check, never a fenced host.
     configure_oobm(host, acting_user=root_admin, password="Not-The-Bmc-Pw-7")
     bmc.refuse_power_control(False)
-    HostHAConfig.objects.filter(host=host).update(state=HAState.FENCING)
+    HostHAConfig.objects.filter(host=host).update(state=HAState.FENCING, last_error="")
     evaluate_hosts()
     assert _state(host) == HAState.FENCING
     assert "No IPMI session" in Alert.objects.filter(host=host).order_by("-pk").first().description
