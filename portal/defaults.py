@@ -126,6 +126,8 @@ def _user_rules(verbs):
             ("listCapacity", "deny"),
             ("listStoragePools", "deny"),
             ("listStorageProviders", "deny"),
+            ("listAlerts", "deny"),
+            ("listManagementServers", "deny"),
             ("listImageStores", "deny"),
             ("listPhysicalNetworks", "deny"),
             ("listClusters", "deny"),
