@@ -6,10 +6,18 @@ the ``cs`` client against a live portal, talking HTTPS to the Proxmox API double
 
 The script is not vendored: it is read from the extensions directory CloudStack's package
 installs (/usr/share/cloudstack-management/extensions) or from ``CLOUDSTACK_EXTENSIONS_DIR``;
-without it the test is skipped."""
+without it the test is skipped.
 
+A second third-party extension, ``cloudstack-extension-proxmox-ngine`` (PyPI, Python stdlib
+only, a test dependency), is installed as its README says (an extension directory whose
+``proxmox.sh`` runs the package's ``cloudstack-extension-proxmox`` console script) and runs
+the same lifecycle against the double: that test always runs."""
+
+import importlib.util
 import json
 import shutil
+import sys
+from pathlib import Path
 
 import pytest
 from cs import CloudStackApiException
@@ -17,14 +25,13 @@ from cs import CloudStackApiException
 from tests.fakes.proxmox import FakeProxmox, extension_source
 
 SOURCE = extension_source()
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(SOURCE is None, reason="CloudStack's Proxmox extension is not installed"),
-    pytest.mark.skipif(
-        not all(shutil.which(tool) for tool in ("bash", "curl", "jq", "python3")),
-        reason="proxmox.sh needs bash, curl, jq and python3",
-    ),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
+needs_upstream = pytest.mark.skipif(
+    SOURCE is None or not all(shutil.which(tool) for tool in ("bash", "curl", "jq", "python3")),
+    reason="CloudStack's Proxmox extension (and bash, curl, jq, python3) is not installed",
+)
+NGINE = "cloudstack_extension_proxmox_ngine"
+NGINE_SCRIPT = Path(sys.executable).parent / "cloudstack-extension-proxmox"
 SECRET = "0b5c1c9e-5d47-4f4e-9d3a-8d1f7f6f2a11"
 
 
@@ -45,16 +52,14 @@ def api(live_cs_api):
     return live_cs_api(SOURCE)
 
 
-def test_proxmox_extension_runs_unmodified(api, proxmox, external_zone):
-    from compute.models import Host, Instance, ServiceOffering
+def register(api, zone, pod, path: str, url: str, template_details: dict) -> tuple:
+    """(extension, host, template): the Orchestrator extension at ``path``, a CloudManaged
+    cluster bound to it, a host whose externaldetails reach the double at ``url``, and a
+    template naming Proxmox template 9000."""
     from storage.models import OSType
 
-    zone, pod = external_zone
     extension = api.createExtension(
-        name="Proxmox",
-        type="Orchestrator",
-        path="Proxmox/proxmox.sh",
-        orchestratorrequirespreparevm=True,
+        name="Proxmox", type="Orchestrator", path=path, orchestratorrequirespreparevm=True
     )["extension"]
     assert extension["pathready"] is True
     cluster = api.addCluster(
@@ -70,9 +75,9 @@ def test_proxmox_extension_runs_unmodified(api, proxmox, external_zone):
         podid=str(pod.uuid),
         clusterid=cluster["id"],
         hypervisor="External",
-        url=proxmox.address,
+        url=url,
         externaldetails={
-            "url": proxmox.address,
+            "url": url,
             "user": "root@pam",
             "token": "cloudstack",
             "secret": SECRET,
@@ -90,10 +95,18 @@ def test_proxmox_extension_runs_unmodified(api, proxmox, external_zone):
         hypervisor="External",
         ostypeid=str(OSType.objects.first().uuid),
         extensionid=extension["id"],
-        externaldetails={"template_id": "9000", "template_type": "template"},
+        externaldetails={"template_id": "9000", "template_type": "template", **template_details},
     )["template"][0]
-    offering = ServiceOffering.objects.get(name="Small Instance")
+    return extension, host, template
 
+
+def deploy_and_cycle(api, proxmox, zone, host, template) -> tuple:
+    """Deploy (VM 100: the offering's cores and MiB, ``net0`` with the NIC's MAC and VLAN),
+    stop, start, reboot and ``status`` it; returns (vm, instance, the double's VM)."""
+    from compute.lifecycle import external
+    from compute.models import Host, Instance, ServiceOffering
+
+    offering = ServiceOffering.objects.get(name="Small Instance")
     vm = api.deployVirtualMachine(
         zoneid=str(zone.uuid), serviceofferingid=str(offering.uuid), templateid=template["id"]
     )["virtualmachine"]
@@ -103,7 +116,7 @@ def test_proxmox_extension_runs_unmodified(api, proxmox, external_zone):
     assert proxmox_vm["name"] == f"i-{instance.account_id}-{instance.pk}-VM"
     assert proxmox_vm["status"] == "running"
     assert proxmox_vm["config"]["cores"] == str(offering.cpu_number)
-    assert proxmox_vm["config"]["memory"] == str(offering.memory)
+    assert proxmox_vm["config"]["memory"] == str(offering.memory)  # minRam bytes -> MiB
     mac, vlan = vm["nic"][0]["macaddress"], instance.nics.get().broadcast_uri.split("://")[-1]
     assert proxmox_vm["config"]["net0"] == f"virtio={mac},bridge=vmbr0,tag={vlan},firewall=0"
 
@@ -113,11 +126,18 @@ def test_proxmox_extension_runs_unmodified(api, proxmox, external_zone):
     assert api.rebootVirtualMachine(id=vm["id"])["virtualmachine"]["state"] == "Running"
     assert proxmox_vm["status"] == "running" and proxmox_vm["boots"] == 3
 
-    from compute.lifecycle import external
-
     instance.refresh_from_db()
     status = external.run(Host.objects.get(uuid=host["id"]), instance, "status")
     assert json.loads(status.stdout) == {"status": "success", "power_state": "poweron"}
+    return vm, instance, proxmox_vm
+
+
+@needs_upstream
+def test_proxmox_extension_runs_unmodified(api, proxmox, external_zone):
+    zone, pod = external_zone
+    extension, host, template = register(api, zone, pod, "Proxmox/proxmox.sh", proxmox.address, {})
+    vm, instance, proxmox_vm = deploy_and_cycle(api, proxmox, zone, host, template)
+
     # powered off in Proxmox: the sync finds it (proxmox.sh has no statuses: status per VM)
     from compute.tasks import sync_external_hosts
 
@@ -157,3 +177,64 @@ def test_proxmox_extension_runs_unmodified(api, proxmox, external_zone):
     assert proxmox.vms == {}
     methods = {(m, p.split("/")[-1] if "/status/" in p else "") for m, p, _ in proxmox.calls}
     assert {("POST", "start"), ("POST", "stop"), ("POST", "reboot")} <= methods
+
+
+@pytest.fixture
+def ngine_dir(tmp_path):
+    """An extensions directory holding ``Proxmox-Ngine/proxmox.sh`` as the ngine README
+    installs it: the entry point runs the package's console script. The README links it;
+    the importer takes no links (an extension's files must be its own), so the entry point
+    is a one-line exec of that script instead. The extension's code is the package's."""
+    if importlib.util.find_spec(NGINE) is None or not NGINE_SCRIPT.is_file():
+        pytest.skip("cloudstack-extension-proxmox-ngine is not installed (the test extra)")
+    root = tmp_path / "extensions"
+    entry = root / "Proxmox-Ngine" / "proxmox.sh"
+    entry.parent.mkdir(parents=True)
+    entry.write_text(f'#!/bin/sh\nexec {NGINE_SCRIPT} "$@"\n')
+    entry.chmod(0o755)
+    return root
+
+
+def test_published_pypi_proxmox_extension_runs_unmodified(
+    live_cs_api, ngine_dir, proxmox, external_zone
+):
+    """cloudstack-extension-proxmox-ngine 0.2.0 deploys (prepare + create: clone, size,
+    NIC, start), stops, starts, reboots, reports (status and the sync's statuses) and
+    destroys an instance driven through /client/api."""
+    from compute.tasks import sync_external_hosts
+
+    api = live_cs_api(ngine_dir)
+    zone, pod = external_zone
+    url = f"https://{proxmox.address}:8006"  # the ngine extension takes the URL as given
+    _, host, template = register(
+        api,
+        zone,
+        pod,
+        "Proxmox-Ngine/proxmox.sh",
+        url,
+        {"storage": "local-zfs", "is_full_clone": "true"},
+    )
+    vm, _, proxmox_vm = deploy_and_cycle(api, proxmox, zone, host, template)
+    assert list(proxmox.vms) == [100]  # the id prepare reserved (GET /cluster/nextid)
+    clone = next(f for m, p, f in proxmox.calls if p == "/nodes/pve1/qemu/9000/clone")
+    assert clone == {
+        "newid": "100",
+        "name": proxmox_vm["name"],
+        "storage": "local-zfs",
+        "full": "1",
+    }
+    # powered off in Proxmox: the sync's one ``statuses`` (GET /nodes/pve1/qemu) finds it
+    proxmox_vm["status"] = "stopped"
+    before = len(proxmox.calls)
+    assert sync_external_hosts() == {"hosts": 1, "changed": 1}
+    assert [(m, p) for m, p, _ in proxmox.calls[before:]] == [("GET", "/nodes/pve1/qemu")]
+    listed = api.listVirtualMachines(id=vm["id"])["virtualmachine"][0]
+    assert listed["state"] == "Stopped"
+    assert api.startVirtualMachine(id=vm["id"])["virtualmachine"]["state"] == "Running"
+
+    api.destroyVirtualMachine(id=vm["id"], expunge=True)
+    assert proxmox.vms == {}
+    vm_calls = [(m, p.removeprefix("/nodes/pve1/qemu/100")) for m, p, _ in proxmox.calls]
+    for call in [("POST", "/status/stop"), ("POST", "/status/reboot"), ("DELETE", "")]:
+        assert call in vm_calls
+    assert vm_calls.count(("POST", "/status/start")) == 3  # by create and both starts
