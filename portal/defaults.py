@@ -81,6 +81,8 @@ USER_VERBS = [
     "registerUserKeys",
     "getUserKeys",
     "updateUser",
+    "addResourceDetail",
+    "removeResourceDetail",
 ]
 READ_VERBS = ["list*", "get*", "query*", "login", "logout"]
 DOMAIN_ADMIN_EXTRA = [
@@ -101,6 +103,7 @@ DOMAIN_ADMIN_EXTRA = [
     "deleteDomain",
     "updateResourceLimit",
     "updateResourceCount",
+    "listRouters",
 ]
 
 
@@ -136,6 +139,10 @@ def _user_rules(verbs):
             ("listHypervisors", "allow"),
             ("listRoles", "deny"),
             ("listExtensions", "deny"),
+            ("listDedicatedGuestVlanRanges", "deny"),
+            ("listSystemVms", "deny"),
+            ("listRouters", "deny"),
+            ("listCAProviders", "deny"),
         ]
         + [(v, "allow") for v in verbs]
     )

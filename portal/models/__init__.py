@@ -1,4 +1,5 @@
 from .base import PortalModel
+from .cloud import CertificateAuthority, Region, ResourceDetail
 from .configuration import ConfigurationValue
 from .jobs import AsyncJob, Event
 from .management import ManagementLease, ManagementServer, ManagementServerState
@@ -11,6 +12,7 @@ __all__ = [
     "Account",
     "ApiKeyPair",
     "AsyncJob",
+    "CertificateAuthority",
     "ConfigurationValue",
     "Domain",
     "Event",
@@ -20,6 +22,8 @@ __all__ = [
     "PortalModel",
     "Project",
     "RecoveryCode",
+    "Region",
+    "ResourceDetail",
     "ResourceLimit",
     "ResourceTag",
     "Role",
