@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "storage",
     "networking",
     "marketplace",
+    "portal.usage",
 ]
 
 MIDDLEWARE = [
@@ -247,7 +248,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compute.tasks.evaluate_host_ha",
         "schedule": float(os.environ.get("HOST_HA_EVALUATE_INTERVAL", "10")),
     },
+    "usage-job": {  # usage events -> records per aggregation period (portal/usage/)
+        "task": "portal.usage.tasks.run_usage_job",
+        "schedule": float(os.environ.get("USAGE_JOB_INTERVAL", "300")),
+    },
 }
+# Usage records are aggregated per this many minutes, aligned to UTC (CloudStack's
+# usage.stats.job.aggregation.range; its default is a day).
+USAGE_AGGREGATION_MINUTES = int(os.environ.get("USAGE_AGGREGATION_MINUTES", "60"))
 # Management plane HA (portal.beat, docs/management-ha.md): every node runs beat, only
 # the holder of the lease sends the periodic jobs. Nodes heartbeat and renew every RENEW
 # seconds; a lease not renewed for TTL seconds is taken over (bound: TTL + RENEW); a node

@@ -36,7 +36,7 @@ def record_event(
     user_account = getattr(acting_user, "account", None) if acting_user else None
     if account is None and user_account is not None:
         account, domain = user_account, user_account.domain
-    return Event.objects.create(
+    event = Event.objects.create(
         event_type=event_type,
         level=level,
         state=state,
@@ -53,6 +53,10 @@ def record_event(
         client_ip=client_ip,
         job=job,
     )
+    from portal.usage.capture import capture
+
+    capture(event, resource)  # the usage events of metered resources (portal.usage)
+    return event
 
 
 def purge_old_events() -> int:
