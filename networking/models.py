@@ -145,7 +145,7 @@ class GuestVlan(models.Model):
 class NetworkOffering(PortalModel):
     """What a guest network provides: IP type, services and their providers."""
 
-    name = models.CharField(verbose_name="name", max_length=255, unique=True)
+    name = models.CharField(verbose_name="name", max_length=255)
     display_text = models.CharField(verbose_name="display text", max_length=255, blank=True)
     guest_ip_type = models.CharField(
         verbose_name="guest IP type", max_length=8, choices=GuestIpType.choices
@@ -184,6 +184,13 @@ class NetworkOffering(PortalModel):
     )
     for_vpc = models.BooleanField(verbose_name="for VPC", default=False)
     network_rate = models.PositiveIntegerField(verbose_name="rate (Mb/s)", null=True, blank=True)
+
+    removed = models.DateTimeField(
+        verbose_name="removed",
+        null=True,
+        blank=True,
+        help_text="Deleted while in use: hidden from lists and new use; users keep it.",
+    )
 
     tenant_scope = "public"
 

@@ -95,7 +95,7 @@ class NetworkOfferingTable(Table):
 
 class NetworkOfferingListView(ObjectListView):
     admin_only = True
-    queryset = NetworkOffering.objects.all()
+    queryset = NetworkOffering.objects.filter(removed__isnull=True)
     filterset = NetworkOfferingFilterSet
     table = NetworkOfferingTable
     title = "Network offerings"

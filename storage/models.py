@@ -132,7 +132,7 @@ class ImageStore(PortalModel):
 class DiskOffering(PortalModel):
     """Size and placement rules for a data (or root) disk."""
 
-    name = models.CharField(verbose_name="name", max_length=255, unique=True)
+    name = models.CharField(verbose_name="name", max_length=255)
     display_text = models.CharField(verbose_name="display text", max_length=255, blank=True)
     disk_size = models.PositiveIntegerField(verbose_name="size (GiB)", null=True, blank=True)
     customized = models.BooleanField(verbose_name="custom size", default=False)
@@ -164,6 +164,13 @@ class DiskOffering(PortalModel):
         null=True,
         blank=True,
         related_name="disk_offerings",
+    )
+
+    removed = models.DateTimeField(
+        verbose_name="removed",
+        null=True,
+        blank=True,
+        help_text="Deleted while in use: hidden from lists and new use; users keep it.",
     )
 
     tenant_scope = "public"

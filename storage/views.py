@@ -128,7 +128,7 @@ class DiskOfferingTable(Table):
 
 class DiskOfferingListView(ObjectListView):
     admin_only = True
-    queryset = DiskOffering.objects.all()
+    queryset = DiskOffering.objects.filter(removed__isnull=True)
     filterset = DiskOfferingFilterSet
     table = DiskOfferingTable
     title = "Disk offerings"

@@ -115,7 +115,7 @@ class HostViewSet(ServiceModelViewSet):
 
 
 class ServiceOfferingViewSet(ServiceModelViewSet):
-    queryset = ServiceOffering.objects.select_related("domain")
+    queryset = ServiceOffering.objects.filter(removed__isnull=True).select_related("domain")
     serializer_class = ServiceOfferingSerializer
     filterset_class = ServiceOfferingFilterSet
     permission_classes = [IsAdminOrReadOnly]

@@ -12,7 +12,7 @@ from portal.models import PortalModel
 class ServiceOffering(PortalModel):
     """Size of an instance: CPUs, speed, memory, HA and placement tags."""
 
-    name = models.CharField(verbose_name="name", max_length=255, unique=True)
+    name = models.CharField(verbose_name="name", max_length=255)
     display_text = models.CharField(verbose_name="display text", max_length=255, blank=True)
     cpu_number = models.PositiveIntegerField(verbose_name="CPU cores", null=True, blank=True)
     cpu_speed = models.PositiveIntegerField(verbose_name="CPU speed (MHz)", null=True, blank=True)
@@ -57,6 +57,13 @@ class ServiceOffering(PortalModel):
         null=True,
         blank=True,
         related_name="service_offerings",
+    )
+
+    removed = models.DateTimeField(
+        verbose_name="removed",
+        null=True,
+        blank=True,
+        help_text="Deleted while in use: hidden from lists and new use; users keep it.",
     )
 
     tenant_scope = "public"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from compute.choices import OfferingState
 from compute.models import ServiceOffering
 from compute.services._common import check_positive, check_tag_list
-from portal.services.base import apply_changes, delete_with_event, save_validated
+from portal.services.base import apply_changes, save_validated
+from portal.services.removal import check_not_removed, delete_or_mark_removed
 
 SIZE_FIELDS = ("cpu_number", "cpu_speed", "memory")
 
@@ -40,6 +42,7 @@ def update_service_offering(
     offering: ServiceOffering, *, acting_user, client_ip: str | None = None, **changes
 ) -> ServiceOffering:
     """Edit an offering; ``state=Inactive`` hides it from new deployments."""
+    check_not_removed(offering, "service offering")
     offering = apply_changes(offering, changes)
     _validate_offering(offering)
     return save_validated(
@@ -53,13 +56,12 @@ def update_service_offering(
 def delete_service_offering(
     offering: ServiceOffering, *, acting_user, client_ip: str | None = None
 ) -> None:
-    """Delete an offering no instance uses (disable it instead while some do)."""
-    if offering.instances.exists():
-        raise ValidationError(
-            "Instances still use this offering; set its state to Inactive instead."
-        )
-    delete_with_event(
+    """Delete an offering, as CloudStack does: one that instances still use is marked removed
+    (and Inactive): gone from lists and new deployments, kept by those instances."""
+    check_not_removed(offering, "service offering")
+    delete_or_mark_removed(
         offering,
+        inactive_state=OfferingState.INACTIVE,
         event_type="SERVICE.OFFERING.DELETE",
         acting_user=acting_user,
         client_ip=client_ip,

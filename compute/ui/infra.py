@@ -346,7 +346,7 @@ class ServiceOfferingTable(Table):
 
 class ServiceOfferingListView(ObjectListView):
     admin_only = True
-    queryset = ServiceOffering.objects.all()
+    queryset = ServiceOffering.objects.filter(removed__isnull=True)
     filterset = ServiceOfferingFilterSet
     table = ServiceOfferingTable
     title = "Service offerings"

@@ -78,7 +78,7 @@ class TrafficTypeViewSet(PortalModelViewSet):
 
 
 class NetworkOfferingViewSet(PortalModelViewSet):
-    queryset = NetworkOffering.objects.all()
+    queryset = NetworkOffering.objects.filter(removed__isnull=True)
     serializer_class = NetworkOfferingSerializer
     filterset_class = NetworkOfferingFilterSet
     permission_classes = [IsAdminOrReadOnly]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from networking.choices import GuestIpType
+from networking.choices import GuestIpType, OfferingState
 from networking.models import NetworkOffering
 from networking.services._common import refuse_changes
-from portal.services.base import apply_changes, delete_with_event, save_validated
+from portal.services.base import apply_changes, save_validated
+from portal.services.removal import check_not_removed, delete_or_mark_removed
 
 #: The network services CloudStack knows (``Network.Service``).
 NETWORK_SERVICES = (
@@ -76,6 +77,7 @@ def update_network_offering(
     """Change an offering. Built-in ones may only be renamed in display, enabled or disabled;
     the IP type of an offering in use cannot change."""
     changes.pop("is_default", None)
+    check_not_removed(offering, "network offering")
     if offering.is_default:
         refuse_changes(
             offering,
@@ -98,11 +100,15 @@ def update_network_offering(
 
 
 def delete_network_offering(offering: NetworkOffering, *, acting_user, client_ip=None) -> None:
-    """Delete a custom offering no network uses; built-in ones can only be disabled."""
+    """Delete a custom offering, as CloudStack does: one that networks still use is marked
+    removed (and Disabled): gone from lists and new networks, kept by those networks.
+    Built-in ones can only be disabled."""
+    check_not_removed(offering, "network offering")
     if offering.is_default:
         raise ValidationError("Built-in network offerings cannot be deleted; disable it instead.")
-    delete_with_event(
+    delete_or_mark_removed(
         offering,
+        inactive_state=OfferingState.DISABLED,
         event_type="NETWORK.OFFERING.DELETE",
         acting_user=acting_user,
         client_ip=client_ip,

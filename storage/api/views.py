@@ -82,7 +82,7 @@ class ImageStoreViewSet(ServiceModelViewSet):
 
 
 class DiskOfferingViewSet(ServiceModelViewSet):
-    queryset = DiskOffering.objects.select_related("domain")
+    queryset = DiskOffering.objects.filter(removed__isnull=True).select_related("domain")
     serializer_class = DiskOfferingSerializer
     filterset_class = DiskOfferingFilterSet
     permission_classes = [IsAdminOrReadOnly]

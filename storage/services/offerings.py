@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from compute.choices import OfferingState
 from compute.services._common import check_positive, check_tag_list
-from portal.services.base import apply_changes, delete_with_event, save_validated
+from portal.services.base import apply_changes, save_validated
+from portal.services.removal import check_not_removed, delete_or_mark_removed
 from storage.models import DiskOffering
 
 
@@ -42,6 +44,7 @@ def update_disk_offering(
     offering: DiskOffering, *, acting_user, client_ip: str | None = None, **changes
 ) -> DiskOffering:
     """Edit a disk offering; ``state=Inactive`` hides it from new volumes."""
+    check_not_removed(offering, "disk offering")
     offering = apply_changes(offering, changes)
     _validate(offering)
     return save_validated(
@@ -52,9 +55,13 @@ def update_disk_offering(
 def delete_disk_offering(
     offering: DiskOffering, *, acting_user, client_ip: str | None = None
 ) -> None:
-    """Delete an offering no volume uses."""
-    if offering.volumes.exists():
-        raise ValidationError("Volumes still use this offering; set its state to Inactive.")
-    delete_with_event(
-        offering, event_type="DISK.OFFERING.DELETE", acting_user=acting_user, client_ip=client_ip
+    """Delete an offering, as CloudStack does: one that volumes still use is marked removed
+    (and Inactive): gone from lists and new volumes, kept by those volumes."""
+    check_not_removed(offering, "disk offering")
+    delete_or_mark_removed(
+        offering,
+        inactive_state=OfferingState.INACTIVE,
+        event_type="DISK.OFFERING.DELETE",
+        acting_user=acting_user,
+        client_ip=client_ip,
     )

@@ -24,10 +24,9 @@ class TestServiceOfferingAPI(InfrastructureAPITests):
         return {"display_text": "updated", "state": "Inactive"}
 
     def invalid_data(self, owner):
-        ServiceOfferingFactory(name="taken")
         base = self.create_data(owner)
         return [
-            ({**base, "name": "taken"}, "name"),
+            ({**base, "name": ""}, "name"),
             ({k: v for k, v in base.items() if k != "memory"}, "memory"),
             ({**base, "cpu_number": 0}, "cpu_number"),
             ({**base, "cpu_speed": 0}, "cpu_speed"),
@@ -50,9 +49,24 @@ class TestServiceOfferingRules:
         assert response.status_code == 201, response.content
         assert response.data["cpu_number"] is None
 
-    def test_offering_in_use_cannot_be_deleted(self, api_client, root_admin):
-        offering = InstanceFactory().service_offering
+    def test_offering_in_use_is_marked_removed(self, api_client, root_admin):
+        """CloudStack's semantics: the instance keeps its offering, lists no longer show it."""
+        instance = InstanceFactory()
+        offering = instance.service_offering
         url = reverse("api:serviceoffering-detail", kwargs={"pk": offering.pk})
-        response = api_client(root_admin).delete(url)
-        assert response.status_code == 400
-        assert ServiceOffering.objects.filter(pk=offering.pk).exists()
+        client = api_client(root_admin)
+        assert client.delete(url).status_code == 204
+        kept = ServiceOffering.objects.get(pk=offering.pk)
+        assert kept.removed is not None and kept.state == "Inactive"
+        assert client.get(url).status_code == 404
+        listed = client.get(reverse("api:serviceoffering-list")).data["results"]
+        assert offering.pk not in [o["id"] for o in listed]
+        instance.refresh_from_db()
+        assert instance.service_offering.name == offering.name
+
+    def test_names_need_not_be_unique(self, api_client, root_admin):
+        ServiceOfferingFactory(name="taken")
+        data = {"name": "taken", "cpu_number": 1, "cpu_speed": 500, "memory": 256}
+        response = api_client(root_admin).post(reverse("api:serviceoffering-list"), data)
+        assert response.status_code == 201, response.content
+        assert ServiceOffering.objects.filter(name="taken").count() == 2

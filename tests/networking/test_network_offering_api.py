@@ -34,7 +34,7 @@ class TestNetworkOfferingAPI(InfrastructureAPITests):
             ({**base, "services": ["Dhcp"]}, "services"),
             ({**base, "guest_ip_type": "L2", "services": {"SourceNat": ["VR"]}}, "services"),
             ({**base, "guest_ip_type": "Routed"}, "guest_ip_type"),
-            ({**base, "name": "DefaultL2NetworkOffering"}, "name"),
+            ({**base, "name": ""}, "name"),
             ({**base, "state": "Maybe"}, "state"),
         ]
 
@@ -85,14 +85,18 @@ class TestDefaultOfferings:
         assert response.status_code == 201
         assert NetworkOffering.objects.get(name="sneaky").is_default is False
 
-    def test_offering_in_use_cannot_be_deleted(self, api_client, root_admin):
-        offering = NetworkOfferingFactory()
-        NetworkFactory(network_offering=offering)
-        response = api_client(root_admin).delete(
-            reverse("api:networkoffering-detail", kwargs={"pk": offering.pk})
-        )
-        assert response.status_code == 400
-        assert NetworkOffering.objects.filter(pk=offering.pk).exists()
+    def test_offering_in_use_is_marked_removed(self, api_client, root_admin):
+        """CloudStack's semantics: the network keeps its offering, lists no longer show it."""
+        offering = NetworkOfferingFactory(state="Enabled")
+        network = NetworkFactory(network_offering=offering)
+        url = reverse("api:networkoffering-detail", kwargs={"pk": offering.pk})
+        client = api_client(root_admin)
+        assert client.delete(url).status_code == 204
+        kept = NetworkOffering.objects.get(pk=offering.pk)
+        assert kept.removed is not None and kept.state == "Disabled"
+        assert client.get(url).status_code == 404
+        network.refresh_from_db()
+        assert network.network_offering_id == offering.pk
 
     def test_services_accepts_every_cloudstack_service(self, api_client, root_admin):
         from networking.services import NETWORK_SERVICES

@@ -18,6 +18,7 @@ from portal.cloudstack.commands import (  # noqa: F401
     netservices,
     networks,
     nics,
+    offering_changes,
     offerings,
     oobm,
     regions,

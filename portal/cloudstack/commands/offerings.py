@@ -66,6 +66,7 @@ def SERVICE_OFFERING(o, ctx):
 )
 def list_service_offerings(ctx):
     qs = ServiceOffering.objects.restrict(ctx.user, "view").select_related("domain")
+    qs = qs.filter(removed__isnull=True)
     qs = qs.filter(is_system=ctx.bool("issystem"))
     if not ctx.is_root:
         qs = qs.filter(state="Active")
@@ -178,6 +179,7 @@ def DISK_OFFERING(o, ctx):
 )
 def list_disk_offerings(ctx):
     qs = DiskOffering.objects.restrict(ctx.user, "view").select_related("domain")
+    qs = qs.filter(removed__isnull=True)
     if not ctx.is_root:
         qs = qs.filter(state="Active")
     if ctx.has("id"):
@@ -285,7 +287,7 @@ def NETWORK_OFFERING(o, ctx):
     is_list=True,
 )
 def list_network_offerings(ctx):
-    qs = NetworkOffering.objects.restrict(ctx.user, "view")
+    qs = NetworkOffering.objects.restrict(ctx.user, "view").filter(removed__isnull=True)
     if ctx.has("id"):
         qs = qs.filter(pk=ctx.get(NetworkOffering, "id").pk)
     if ctx.has("zoneid"):
