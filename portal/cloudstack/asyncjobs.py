@@ -7,9 +7,11 @@ job services, so clients poll it like any other.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
+from portal import crypto
 from portal.choices import JobStatus
 from portal.cloudstack.context import clean, cs_date
 from portal.cloudstack.registry import Shape
@@ -63,6 +65,21 @@ def completed_job(ctx, resource, *, success_only: bool = False) -> AsyncJob:
     return AsyncJob.objects.get(pk=job.pk)
 
 
+def finished_job(ctx, resource=None, *, secret_result=None, error="", code=None) -> AsyncJob:
+    """A job for work the command did at once: succeeded with ``secret_result`` (the
+    CloudStack answer, kept encrypted in the job row), or failed with ``error``/``code``."""
+    job = jobs.create_job(
+        COMPLETED, acting_user=ctx.user, resource=resource, params={"cmd": ctx.command.name}
+    )
+    claimed = jobs.mark_running(job.pk)
+    if claimed is not None:
+        result = {"cmd": ctx.command.name}
+        if secret_result is not None:
+            result["cloudstack_result_encrypted"] = crypto.encrypt(json.dumps(secret_result))
+        jobs.finish_job(claimed, result=None if error else result, error=error, code=code)
+    return AsyncJob.objects.get(pk=job.pk)
+
+
 def answer(job: AsyncJob | None, obj=None) -> dict:
     out = {"jobid": str(job.uuid)} if job is not None else {}
     if obj is not None:
@@ -77,6 +94,9 @@ def _result(job: AsyncJob, ctx) -> dict:
         return {"success": True}
     if isinstance(job.result, dict) and "cloudstack_result" in job.result:
         return job.result["cloudstack_result"]  # the handler answered CloudStack's object
+    if isinstance(job.result, dict) and "cloudstack_result_encrypted" in job.result:
+        # an answer carrying a secret (issueCertificate's private key), encrypted at rest
+        return json.loads(crypto.decrypt(job.result["cloudstack_result_encrypted"]))
     spec = RESULTS.get(job.resource_type)
     if spec is not None and job.resource_id:
         queryset, shape, _ = spec
