@@ -436,3 +436,53 @@ class NetworkServiceProvider(PortalModel):
                 fields=["physical_network", "name"], name="networkserviceprovider_unique_name"
             )
         ]
+
+
+class DedicatedGuestVlanRange(PortalModel):
+    """Guest VLANs ``start``..``end`` of a physical network dedicated to one account (or
+    project's account) or domain subtree (``dedicateGuestVlanRange``): only its networks
+    get those VLANs, and it gets them before the shared pool."""
+
+    physical_network = models.ForeignKey(
+        PhysicalNetwork,
+        verbose_name="physical network",
+        on_delete=models.CASCADE,
+        related_name="dedicated_vlan_ranges",
+    )
+    start = models.PositiveIntegerField(verbose_name="first VLAN")
+    end = models.PositiveIntegerField(verbose_name="last VLAN")
+    account = models.ForeignKey(
+        "portal.Account",
+        verbose_name="account",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="dedicated_vlan_ranges",
+    )
+    domain = models.ForeignKey(
+        "portal.Domain",
+        verbose_name="domain",
+        on_delete=models.CASCADE,
+        related_name="dedicated_vlan_ranges",
+    )
+    project = models.ForeignKey(
+        "portal.Project",
+        verbose_name="project",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="dedicated_vlan_ranges",
+    )
+
+    tenant_scope = "public"  # operators only (upstream: root admin)
+
+    class Meta:
+        ordering = ["physical_network", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lte=models.F("end")), name="dedicatedvlan_start_le_end"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end}"
