@@ -58,6 +58,7 @@ USER_VERBS = [
     "*Volume",
     "*Snapshot*",
     "*SSHKeyPair",
+    "*AffinityGroup*",
     "*Network",
     "associateIpAddress",
     "disassociateIpAddress",

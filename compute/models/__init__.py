@@ -1,3 +1,4 @@
+from .affinity import AffinityGroup, AffinityGroupType
 from .console import ConsoleSession
 from .enrollment import HostEnrollmentToken
 from .ha import Alert, HAState, HAWorkItem, HAWorkState, HostHAConfig, ResourceHASwitch
@@ -5,6 +6,8 @@ from .infrastructure import Cluster, Host, OutOfBandManagement, Pod, Zone
 from .instances import Instance, ServiceOffering, SSHKeyPair
 
 __all__ = [
+    "AffinityGroup",
+    "AffinityGroupType",
     "Alert",
     "HAState",
     "HAWorkItem",
