@@ -157,6 +157,15 @@ class Instance(PortalModel):
         on_delete=models.PROTECT,
         related_name="instances",
     )
+    iso = models.ForeignKey(
+        "storage.Template",
+        verbose_name="attached ISO",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="iso_instances",
+        help_text="The ISO in the instance's CD-ROM drive (attachIso/detachIso).",
+    )
     hypervisor = models.CharField(verbose_name="hypervisor", max_length=16, blank=True)
     state = models.CharField(
         verbose_name="state",
