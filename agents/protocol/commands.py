@@ -334,6 +334,26 @@ class DeleteVolumeCommand(_VolumeNamed, Command):
 
 @command
 @dataclass
+class CopyVolumeCommand(_VolumeNamed, Command):
+    """Copy volume ``volume`` of ``source_pool`` into ``pool`` under the same name (a full,
+    flattened copy); the source stays, so a failed migration loses nothing. Copying onto an
+    existing copy of the same size succeeds."""
+
+    name: ClassVar[str] = "copy_volume"
+    answer_type: ClassVar[type[Answer]] = VolumeAnswer
+    expected_s: ClassVar[float] = 3600.0
+    source_pool: str
+    pool: str
+    volume: str
+    format: DiskFormat = "qcow2"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_name(self.source_pool, "source pool")
+
+
+@command
+@dataclass
 class CopyTemplateCommand(_VolumeNamed, Command):
     """Copy a template from secondary storage (URL, path or UNC) into a primary pool."""
 

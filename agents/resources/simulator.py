@@ -339,6 +339,14 @@ class SimulatorResource(Resource):
             self.snapshots.pop((cmd.pool, cmd.volume), None)
             return c.VolumeAnswer(pool=cmd.pool, volume=cmd.volume)
 
+    def copy_volume(self, cmd: c.CopyVolumeCommand) -> c.VolumeAnswer:
+        with self._lock:
+            self._pool(cmd.source_pool)
+            source = self.volumes.get((cmd.source_pool, cmd.volume))
+            if source is None:
+                raise VolumeNotFound(f"volume {cmd.volume} not in pool {cmd.source_pool}")
+            return self._add_volume(cmd.pool, cmd.volume, source[0], cmd.format)
+
     def copy_template(self, cmd: c.CopyTemplateCommand) -> c.VolumeAnswer:
         with self._lock:
             if not cmd.source:

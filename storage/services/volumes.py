@@ -269,6 +269,13 @@ def delete_volume(volume: Volume, *, acting_user, client_ip: str | None = None) 
         )
     if volume.state not in (VolumeState.ALLOCATED, VolumeState.READY, VolumeState.ERROR):
         raise ValidationError({"volume": f"Volume {volume.name} is {volume.state}."})
+    return expunge_volume(volume, acting_user=acting_user, client_ip=client_ip)
+
+
+def expunge_volume(volume: Volume, *, acting_user, client_ip: str | None = None):
+    """Remove a detached volume (checked by the caller): at once when it was never on
+    storage (``None``), else mark it Destroy and return the ``volume.delete`` job, which
+    puts it back in its current state if the agent fails."""
     with transaction.atomic():
         if volume.pool_id is None:
             taken = Volume.objects.filter(

@@ -71,6 +71,7 @@ SAMPLES: dict[str, c.Command] = {
         pool="pri", volume="root-42", size_bytes=10**9, template="tmpl-201"
     ),  # fmt: skip
     "delete_volume": c.DeleteVolumeCommand(pool="pri", volume="root-42"),
+    "copy_volume": c.CopyVolumeCommand(source_pool="pri", pool="pri2", volume="data-7"),
     "copy_template": c.CopyTemplateCommand(
         source="file:///sec/t.qcow2", pool="pri", volume="tmpl-201", sha256="ab" * 32
     ),  # fmt: skip

@@ -34,5 +34,6 @@ from portal.cloudstack.commands import (  # noqa: F401
     vmrestore,
     vms,
     vmupdate,
+    volume_changes,
     volumes,
 )
