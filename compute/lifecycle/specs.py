@@ -36,6 +36,17 @@ def disk_spec(volume) -> DiskSpec:
     )
 
 
+#: The CD-ROM drive's device id (above the data disks' 1-15; KVM: IDE ``hdb``).
+ISO_DEVICE_ID = 25
+
+
+def iso_disk_spec(iso) -> DiskSpec:
+    """The CD-ROM drive holding ``iso`` (its file on secondary storage, else its URL)."""
+    return DiskSpec(
+        device_id=ISO_DEVICE_ID, type="iso", path=iso.install_path or iso.url, format="iso"
+    )
+
+
 def nic_spec(nic) -> NicSpec:
     return NicSpec(
         device_id=nic.device_id,
@@ -57,7 +68,8 @@ def vm_spec(instance, volumes, nics) -> VmSpec:
         cpus=instance.cpu_number,
         cpu_speed_mhz=instance.cpu_speed,
         memory_mib=instance.memory,
-        disks=[disk_spec(v) for v in volumes],
+        disks=[disk_spec(v) for v in volumes]
+        + ([iso_disk_spec(instance.iso)] if instance.iso_id else []),
         nics=[nic_spec(n) for n in nics],
         vnc_password=instance.vnc_password[:8],
         user_data=instance.user_data,

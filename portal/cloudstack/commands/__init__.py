@@ -1,6 +1,7 @@
 """Every ``/client/api`` command, by area; importing this package registers them all."""
 
 from portal.cloudstack.commands import (  # noqa: F401
+    affinity,
     ca,
     cleanup,
     clusters,
@@ -12,11 +13,14 @@ from portal.cloudstack.commands import (  # noqa: F401
     iam,
     infra,
     infra_remove,
+    isos,
+    ipranges,
     jobs,
     keypairs,
     legacy,
     management,
     netservices,
+    netupdate,
     networks,
     nics,
     offering_changes,

@@ -28,7 +28,8 @@ VM_FIELDS = fields(
     "id name displayname state zoneid zonename hostid hostname serviceofferingid "
     "serviceofferingname cpunumber cpuspeed memory templateid templatename templatedisplaytext "
     "passwordenabled hypervisor haenable keypair created account domainid domain project "
-    "projectid rootdeviceid rootdevicetype guestosid isdynamicallyscalable",
+    "projectid rootdeviceid rootdevicetype guestosid isdynamicallyscalable isoid isoname "
+    "isodisplaytext",
     cpunumber="integer",
     cpuspeed="integer",
     memory="integer",
@@ -87,6 +88,9 @@ def _vm(vm, ctx) -> dict:
             "templatedisplaytext": template.display_text or template.name,
             "passwordenabled": template.password_enabled,
             "guestosid": uid(template.os_type),
+            "isoid": uid(vm.iso),
+            "isoname": vm.iso.name if vm.iso else None,
+            "isodisplaytext": (vm.iso.display_text or vm.iso.name) if vm.iso else None,
             "hypervisor": vm.hypervisor or None,
             "haenable": vm.ha_enabled,
             "keypair": vm.ssh_keypair.name if vm.ssh_keypair else None,
@@ -99,7 +103,10 @@ def _vm(vm, ctx) -> dict:
                 {"id": uid(g), "name": g.name, "description": g.description}
                 for g in vm.security_groups.all()
             ],
-            "affinitygroup": [],
+            "affinitygroup": [
+                {"id": uid(g), "name": g.name, "type": g.group_type, "description": g.description}
+                for g in vm.affinity_groups.all()
+            ],
             "tags": [],
             **owner(vm),
         }
@@ -116,11 +123,13 @@ def vm_queryset():
         "host",
         "service_offering",
         "template__os_type",
+        "iso",
         "ssh_keypair",
         "project",
     ).prefetch_related(
         Prefetch("nics", queryset=Nic.objects.select_related("network").order_by("device_id")),
         "security_groups",
+        "affinity_groups",
     )
 
 
@@ -229,6 +238,8 @@ def _owner_account(ctx):
         Param("securitygroupids", "list", related="listSecurityGroups"),
         Param("securitygroupnames", "list", description="names of the account's groups"),
         Param("externaldetails", "map", description="External templates: for the extension"),
+        Param("affinitygroupids", "list", related="listAffinityGroups"),
+        Param("affinitygroupnames", "list", description="names of the account's groups"),
     ],
     shape=VM,
     isasync=True,
@@ -262,6 +273,9 @@ def deploy_virtual_machine(ctx):
         for n in ctx.list("networkids")
     ]
     groups = _security_groups(ctx, account or ctx.user.account)
+    from .affinity import groups_from
+
+    affinity_groups = groups_from(ctx, account or ctx.user.account)
     vm, job = lifecycle.deploy_instance(
         acting_user=ctx.user,
         client_ip=ctx.client_ip,
@@ -281,6 +295,7 @@ def deploy_virtual_machine(ctx):
         host=ctx.get(Host, "hostid") if ctx.is_root else None,
         security_groups=groups,
         external_details=_external_details(ctx),
+        affinity_groups=affinity_groups,
         **sizes,
     )
     if job is None:
