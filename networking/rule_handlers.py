@@ -383,3 +383,35 @@ def queue_rule_refresh(
             )
         )
     return jobs
+
+
+# restartNetwork -----------------------------------------------------------------------------
+
+
+@job_handler("network.restart")
+def restart_network_job(job, report) -> dict:
+    """Push ``network``'s rules to its hosts again (``cleanup``: empty rule sets first),
+    retrying rules a failed push left in ``Error``; then its instances' security groups."""
+    network = Network.objects.select_related("network_offering").get(pk=job.params["network_id"])
+    hosts = network_hosts(network)
+    if job.params.get("cleanup"):
+        empty = c.ApplyNetworkRulesCommand(network_id=f"net-{network.pk}", vlan=_vlan(network))
+        for host in hosts:
+            report(5, f"Cleaning up the rules on {host.name}")
+            agent.send(host, empty)
+    for model in _MODELS:
+        model.objects.filter(network=network, state=RuleState.ERROR).update(state=RuleState.ADD)
+    result = apply_network(network, report)
+    group_ids = sorted(
+        SecurityGroup.objects.filter(instances__nics__network=network, instances__state__in=RUNNING)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    if group_ids:
+        create_job(
+            SG_APPLY,
+            acting_user=job.user,
+            resource=network,
+            params={"group_ids": group_ids, "reason": "restart"},
+        )
+    return {**result, "cleanup": bool(job.params.get("cleanup")), "security_groups": group_ids}

@@ -165,11 +165,25 @@ def update_public_ip_range(
 
 
 def delete_public_ip_range(ip_range: PublicIpRange, *, acting_user, client_ip=None) -> None:
-    """Delete a range (and its addresses) while none of them is allocated."""
+    """Delete a range (and its addresses) while none of them is allocated, nor (for a
+    guest network's range) given to a NIC."""
     with transaction.atomic():
         in_use = ip_range.addresses.exclude(state=IpState.FREE).count()
         if in_use:
             raise ValidationError(f"{in_use} address(es) of the range are allocated.")
+        if ip_range.network_id:
+            first, last = int(Addr(ip_range.start_ip)), int(Addr(ip_range.end_ip))
+            nics = Nic.objects.filter(network_id=ip_range.network_id, ip_address__isnull=False)
+            used = sorted(
+                ip
+                for ip in nics.values_list("ip_address", flat=True)
+                if first <= int(Addr(ip)) <= last
+            )
+            if used:
+                raise ValidationError(
+                    f"{len(used)} address(es) of the range are used by NICs: "
+                    f"{', '.join(used[:10])}."
+                )
         record_event(
             "VLAN.IP.RANGE.DELETE", acting_user=acting_user, resource=ip_range, client_ip=client_ip
         )

@@ -267,7 +267,8 @@ def _broadcast_uri(physical_network: PhysicalNetwork, vnet: int) -> str:
 
 
 def allocate_guest_vlan(network: Network) -> GuestVlan:
-    """Give ``network`` a free VLAN of its physical network (idempotent) and return it.
+    """Give ``network`` a free VLAN of its physical network (idempotent) and return it:
+    one dedicated to its account or domain first, never one dedicated to another owner.
 
     A free row is locked (``SKIP LOCKED`` on PostgreSQL) and claimed with a conditional
     UPDATE ... WHERE network IS NULL, so two networks never get the same VLAN.
@@ -278,17 +279,21 @@ def allocate_guest_vlan(network: Network) -> GuestVlan:
         return existing
     if network.physical_network_id is None:
         raise InsufficientCapacity(f"Network {network} has no physical network for a VLAN.")
+    from networking.services.dedication import vlan_preferences
+
+    mine, foreign = vlan_preferences(network)
+    free = GuestVlan.objects.filter(
+        physical_network_id=network.physical_network_id, network__isnull=True
+    )
+    if foreign is not None:
+        free = free.exclude(foreign)  # dedicated to another account or domain
     with transaction.atomic():
         while True:
-            candidate = (
-                lock_free_rows(
-                    GuestVlan.objects.filter(
-                        physical_network_id=network.physical_network_id, network__isnull=True
-                    )
-                )
-                .order_by("vnet")
-                .first()
-            )
+            candidate = None
+            if mine is not None:  # the owner's dedicated VLANs first
+                candidate = lock_free_rows(free.filter(mine)).order_by("vnet").first()
+            if candidate is None:
+                candidate = lock_free_rows(free).order_by("vnet").first()
             if candidate is None:
                 raise InsufficientCapacity(
                     f"No free guest VLAN left on physical network {network.physical_network}."

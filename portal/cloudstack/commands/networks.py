@@ -495,7 +495,7 @@ def add_traffic_type(ctx):
 
 VLAN_SPEC = (
     "id zoneid podid podname networkid physicalnetworkid vlan gateway netmask startip endip "
-    "forvirtualnetwork account domainid domain"
+    "forvirtualnetwork account domainid domain domainpath"
 )
 
 
@@ -513,9 +513,18 @@ def _vlan(r, ctx):
         "startip": r.start_ip,
         "endip": r.end_ip,
         "forvirtualnetwork": r.for_virtual_network,
+        **_dedicated_to(r),
+    }
+
+
+def _dedicated_to(r) -> dict:
+    """account/domain of a dedicated range (an account's range answers its domain)."""
+    domain = r.domain or (r.account.domain if r.account else None)
+    return {
         "account": r.account.name if r.account else None,
-        "domainid": uid(r.domain),
-        "domain": r.domain.name if r.domain else None,
+        "domainid": uid(domain),
+        "domain": domain.name if domain else None,
+        "domainpath": domain.path if domain else None,
     }
 
 
@@ -538,7 +547,7 @@ VLAN_RANGE = shape("vlaniprange", VLAN_SPEC, forvirtualnetwork="boolean")(_vlan)
 )
 def list_vlan_ip_ranges(ctx):
     qs = PublicIpRange.objects.restrict(ctx.user, "view").select_related(
-        "zone", "pod", "network", "physical_network", "account", "domain"
+        "zone", "pod", "network", "physical_network", "account__domain", "domain"
     )
     for param, model, field in (
         ("id", PublicIpRange, "pk"),
