@@ -11,6 +11,7 @@ from agents import AGENT_VERSION
 from agents.protocol.specs import (
     DiskFormat,
     DiskSpec,
+    NicSpec,
     PoolInfo,
     PoolSpec,
     PowerState,
@@ -387,6 +388,29 @@ class DetachDiskCommand(_VmNamed, Command):
     answer_type: ClassVar[type[Answer]] = VmAnswer
     vm_name: str
     disk: DiskSpec
+
+
+@command
+@dataclass
+class PlugNicCommand(_VmNamed, Command):
+    """Add a network interface to a VM (live if running, and to its definition); plugging
+    the same MAC twice succeeds."""
+
+    name: ClassVar[str] = "plug_nic"
+    answer_type: ClassVar[type[Answer]] = VmAnswer
+    vm_name: str
+    nic: NicSpec
+
+
+@command
+@dataclass
+class UnplugNicCommand(_VmNamed, Command):
+    """Remove the interface with ``nic.mac`` from a VM; an absent interface succeeds."""
+
+    name: ClassVar[str] = "unplug_nic"
+    answer_type: ClassVar[type[Answer]] = VmAnswer
+    vm_name: str
+    nic: NicSpec
 
 
 @dataclass

@@ -289,6 +289,22 @@ class SimulatorResource(Resource):
             vm.spec.disks = [d for d in vm.spec.disks if d.device_id != cmd.disk.device_id]
             return self._answer(vm)
 
+    def plug_nic(self, cmd: c.PlugNicCommand) -> c.VmAnswer:
+        with self._lock:
+            vm = self._vm(cmd.vm_name)
+            for nic in vm.spec.nics:
+                if nic.device_id == cmd.nic.device_id and nic.mac != cmd.nic.mac:
+                    raise Conflict(f"NIC device {nic.device_id} of {cmd.vm_name} is in use")
+            others = [n for n in vm.spec.nics if n.mac != cmd.nic.mac]
+            vm.spec.nics = [*others, cmd.nic]
+            return self._answer(vm)
+
+    def unplug_nic(self, cmd: c.UnplugNicCommand) -> c.VmAnswer:
+        with self._lock:
+            vm = self._vm(cmd.vm_name)
+            vm.spec.nics = [n for n in vm.spec.nics if n.mac != cmd.nic.mac]
+            return self._answer(vm)
+
     # -- storage ---------------------------------------------------------------
     def storage_stats(self, cmd: c.StorageStatsCommand) -> c.PoolAnswer:
         with self._lock:

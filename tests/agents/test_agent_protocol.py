@@ -77,6 +77,12 @@ SAMPLES: dict[str, c.Command] = {
     ),  # fmt: skip
     "attach_disk": c.AttachDiskCommand(vm_name="i-2-42-VM", disk=DISK),
     "detach_disk": c.DetachDiskCommand(vm_name="i-2-42-VM", disk=DISK),
+    "plug_nic": c.PlugNicCommand(
+        vm_name="i-2-42-VM", nic=NicSpec(device_id=1, mac="02:00:aa:bb:cc:01", vlan=101)
+    ),
+    "unplug_nic": c.UnplugNicCommand(
+        vm_name="i-2-42-VM", nic=NicSpec(device_id=1, mac="02:00:aa:bb:cc:01")
+    ),
     "get_vnc_port": c.GetVncPortCommand(vm_name="i-2-42-VM"),
     "migrate_vm": c.MigrateVmCommand(vm_name="i-2-42-VM", destination="qemu+tls://h2/system"),
     "create_snapshot": c.CreateSnapshotCommand(

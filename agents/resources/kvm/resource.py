@@ -17,6 +17,7 @@ from agents.resources.base import Resource
 from agents.resources.kvm import accel, bridges
 from agents.resources.kvm.conn import Connection, mapped_errors
 from agents.resources.kvm.firewall import KvmFirewall
+from agents.resources.kvm.nics import KvmNics
 from agents.resources.kvm.snapshots import KvmSnapshots
 from agents.resources.kvm.xmlgen import DomainOptions, disk_element, domain_xml, target_dev
 
@@ -31,7 +32,7 @@ _STATES: dict[int, PowerState] = {
 }
 
 
-class KvmResource(KvmFirewall, KvmSnapshots, Resource):
+class KvmResource(KvmFirewall, KvmSnapshots, KvmNics, Resource):
     """Options: ``uri``, ``accel`` (auto|kvm|tcg), ``emulator``, ``machine``, ``arch``,
     ``default_bridge``, ``bridge_prefix``, ``vlan_bridges``, ``manage_bridges``,
     ``serial_log_dir``, ``template_roots``, ``mount_root``, ``stop_timeout_s``, ``qemu_img``,

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import import_module
 from importlib.metadata import entry_points
 
-from agents.protocol.specs import DiskSpec, PoolSpec, VmSpec
+from agents.protocol.specs import DiskSpec, NicSpec, PoolSpec, VmSpec
 
 log = logging.getLogger(__name__)
 METADATA_NS = "https://cloudportal.dev/agent/1"
@@ -68,6 +68,15 @@ def disk_xml(disk: DiskSpec) -> str:
     return ET.tostring(disk_element(disk), encoding="unicode")
 
 
+def interface_element(nic: NicSpec, bridge: str) -> ET.Element:
+    """A virtio interface on ``bridge`` (domain XML, or plugged with attachDeviceFlags)."""
+    iface = ET.Element("interface", type="bridge")
+    _sub(iface, "mac", address=nic.mac.replace("-", ":").lower())
+    _sub(iface, "source", bridge=bridge)
+    _sub(iface, "model", type="virtio")
+    return iface
+
+
 def domain_xml(spec: VmSpec, opts: DomainOptions) -> str:
     """The complete domain definition for ``spec``."""
     dom = ET.Element("domain", {"type": opts.domain_type})
@@ -109,10 +118,7 @@ def domain_xml(spec: VmSpec, opts: DomainOptions) -> str:
     for disk in sorted(spec.disks, key=lambda d: d.device_id):
         devices.append(disk_element(disk))
     for nic, bridge in zip(sorted(spec.nics, key=lambda n: n.device_id), opts.bridges, strict=True):
-        iface = _sub(devices, "interface", type="bridge")
-        _sub(iface, "mac", address=nic.mac.replace("-", ":").lower())
-        _sub(iface, "source", bridge=bridge)
-        _sub(iface, "model", type="virtio")
+        devices.append(interface_element(nic, bridge))
     if opts.serial_log:
         serial = _sub(devices, "serial", type="file")
         _sub(serial, "source", path=opts.serial_log)
