@@ -3,7 +3,7 @@
 from django.urls import path
 
 from storage import views
-from storage.ui import images, infra, volumes
+from storage.ui import extract, images, infra, volumes
 
 app_name = "storage"
 
@@ -39,5 +39,6 @@ urlpatterns = [
     path("pools/<int:pk>/<str:action>/", infra.PoolActionView.as_view(), name="pool_action"),
     path("imagestores/", views.ImageStoreListView.as_view(), name="imagestore_list"),
     path("imagestores/add/", infra.ImageStoreCreateView.as_view(), name="imagestore_create"),
+    path("extract/<str:token>/<str:name>", extract.download, name="extract_download"),
     path("diskofferings/", views.DiskOfferingListView.as_view(), name="diskoffering_list"),
 ]

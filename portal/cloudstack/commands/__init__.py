@@ -9,6 +9,7 @@ from portal.cloudstack.commands import (  # noqa: F401
     details,
     discovery,
     extensions,
+    extract,
     iam,
     infra,
     infra_remove,
