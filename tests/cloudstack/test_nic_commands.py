@@ -131,12 +131,25 @@ def test_nic_bad_input(live_server, live_cloud, keys, admin_keys, other_tenant):
         nicid="00000000-0000-4000-8000-000000000000",
     )
     assert unknown["errorcode"] == 431
-    # tenant roles do not carry the NIC commands yet (root admins only for now)
-    denied = _error(tenant.addNicToVirtualMachine, virtualmachineid=vm["id"], networkid=network)
-    assert denied["errorcode"] == 432
-    assert (
-        _error(stranger.removeNicFromVirtualMachine, virtualmachineid=vm["id"], nicid="x")[
-            "errorcode"
-        ]
-        == 432
+    # the owner manages its VM's NICs; another tenant finds neither the VM nor the network
+    mine = tenant.createNetwork(
+        name="own", displaytext="own", zoneid=vm["zoneid"], networkofferingid=offering["id"]
+    )["network"]
+    added = tenant.addNicToVirtualMachine(virtualmachineid=vm["id"], networkid=mine["id"])
+    new_nic = next(n for n in added["virtualmachine"]["nic"] if n["networkid"] == mine["id"])
+    assert tenant.listNics(virtualmachineid=vm["id"])["count"] == 2
+    for call, params in (
+        (stranger.addNicToVirtualMachine, {"networkid": theirs["id"]}),
+        (stranger.removeNicFromVirtualMachine, {"nicid": new_nic["id"]}),
+        (stranger.updateDefaultNicForVirtualMachine, {"nicid": new_nic["id"]}),
+    ):
+        assert _error(call, virtualmachineid=vm["id"], **params)["errorcode"] == 431
+    foreign = _error(
+        tenant.addNicToVirtualMachine, virtualmachineid=vm["id"], networkid=theirs["id"]
     )
+    assert foreign["errorcode"] == 431
+    tenant.updateDefaultNicForVirtualMachine(virtualmachineid=vm["id"], nicid=new_nic["id"])
+    tenant.removeNicFromVirtualMachine(virtualmachineid=vm["id"], nicid=vm["nic"][0]["id"])
+    assert [n["id"] for n in tenant.listNics(virtualmachineid=vm["id"], fetch_list=True)] == [
+        new_nic["id"]
+    ]
