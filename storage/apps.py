@@ -6,6 +6,13 @@ class StorageConfig(AppConfig):
     verbose_name = "Storage"
 
     def ready(self) -> None:
-        # Register the job handlers: template downloads, data volumes and snapshots.
-        from storage import downloads, snapshot_handlers, volume_handlers, volume_migrate  # noqa: F401
-        from storage import iso_handlers  # noqa: F401
+        # Register the job handlers: template downloads and creation, ISO attachment, data
+        # volumes (attach, migrate) and snapshots.
+        from storage import (  # noqa: F401
+            downloads,
+            iso_handlers,
+            snapshot_handlers,
+            template_handlers,
+            volume_handlers,
+            volume_migrate,
+        )

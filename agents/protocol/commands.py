@@ -370,6 +370,32 @@ class CopyTemplateCommand(_VolumeNamed, Command):
 
 @command
 @dataclass
+class CreateTemplateFromVolumeCommand(_VolumeNamed, Command):
+    """Write a full, flattened copy of volume ``volume`` of ``pool`` (or of its snapshot
+    ``snapshot``) to ``destination`` on secondary storage: an absolute path where the image
+    store is mounted on the host (inside the agent's ``template_roots``), as createTemplate
+    does. The volume must not be open by a running VM. An existing destination is replaced."""
+
+    name: ClassVar[str] = "create_template_from_volume"
+    answer_type: ClassVar[type[Answer]] = VolumeAnswer
+    expected_s: ClassVar[float] = 3600.0
+    pool: str
+    volume: str
+    destination: str
+    snapshot: str = ""
+    format: DiskFormat = "qcow2"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.snapshot:
+            check_name(self.snapshot, "snapshot")
+        parts = self.destination.replace("\\", "/").split("/")
+        if not self.destination.startswith(("/", "\\\\")) or ".." in parts:
+            raise ValueError("destination must be an absolute path or UNC without '..'")
+
+
+@command
+@dataclass
 class AttachDiskCommand(_VmNamed, Command):
     """Attach a disk to a VM (live if running); attaching it twice succeeds."""
 

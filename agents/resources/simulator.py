@@ -371,6 +371,28 @@ class SimulatorResource(Resource):
             size = existing[0] if existing else 2 * GIB
             return self._add_volume(cmd.pool, cmd.volume, size, cmd.format)
 
+    def create_template_from_volume(self, cmd: c.CreateTemplateFromVolumeCommand) -> c.VolumeAnswer:
+        """Keep the image (its size) under ``images`` in the fleet's shared storage."""
+        with self._lock:
+            self._pool(cmd.pool)
+            volume = self.volumes.get((cmd.pool, cmd.volume))
+            if volume is None:
+                raise VolumeNotFound(f"volume {cmd.volume} not in pool {cmd.pool}")
+            size = volume[0]
+            if cmd.snapshot:
+                size = self.snapshots.get((cmd.pool, cmd.volume), {}).get(cmd.snapshot, -1)
+                if size < 0:
+                    raise NotFound(f"volume {cmd.volume} has no snapshot {cmd.snapshot}")
+            images = self.fleet.shared_storage.setdefault("images", {}) if self.fleet else {}
+            images[cmd.destination] = size
+            return c.VolumeAnswer(
+                pool=cmd.pool,
+                volume=cmd.volume,
+                path=cmd.destination,
+                size_bytes=size,
+                format=cmd.format,
+            )
+
     # -- snapshots -------------------------------------------------------------
     def _snapshot_answer(self, cmd, size: int, details: str = "") -> c.SnapshotAnswer:
         return c.SnapshotAnswer(

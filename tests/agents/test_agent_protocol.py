@@ -72,6 +72,12 @@ SAMPLES: dict[str, c.Command] = {
     ),  # fmt: skip
     "delete_volume": c.DeleteVolumeCommand(pool="pri", volume="root-42"),
     "copy_volume": c.CopyVolumeCommand(source_pool="pri", pool="pri2", volume="data-7"),
+    "create_template_from_volume": c.CreateTemplateFromVolumeCommand(
+        pool="pri",
+        volume="root-7",
+        destination="/mnt/sec/template/tmpl/2/9/t.qcow2",
+        snapshot="snap-1",
+    ),  # fmt: skip
     "copy_template": c.CopyTemplateCommand(
         source="file:///sec/t.qcow2", pool="pri", volume="tmpl-201", sha256="ab" * 32
     ),  # fmt: skip
@@ -237,3 +243,11 @@ def test_check_host_refuses_non_http_urls():
         c.CheckHostCommand(url="file:///etc/passwd")
     with pytest.raises(ValueError, match="timeout_s"):
         c.CheckHostCommand(url="http://10.0.0.7:8250/v1/health", timeout_s=0)
+
+
+@pytest.mark.parametrize(
+    "destination", ["relative/t.qcow2", "/mnt/sec/../etc/passwd", "\\\\srv\\share\\..\\x"]
+)
+def test_create_template_destination_must_be_absolute_and_contained(destination):
+    with pytest.raises(ValueError):
+        c.CreateTemplateFromVolumeCommand(pool="pri", volume="root-7", destination=destination)

@@ -10,8 +10,10 @@ internal snapshots and answer the same.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import libvirt
@@ -139,3 +141,36 @@ class KvmSnapshots(KvmStorage):
         with mapped_errors(f"refresh pool {cmd.pool}", StorageError):
             self._pool(cmd.pool).refresh(0)
         return self._answer(cmd, path, self._virtual_size(path))
+
+    def create_template_from_volume(self, cmd: c.CreateTemplateFromVolumeCommand) -> c.VolumeAnswer:
+        """``qemu-img convert`` of the volume (``-l snapshot.name=`` for a snapshot) into a
+        partial file next to ``destination``, renamed once complete; the destination must be
+        inside ``template_roots`` (where secondary storage is mounted)."""
+        source = self._snapshot_target(cmd)  # type: ignore[arg-type]
+        assert source is not None
+        target = Path(cmd.destination).resolve()
+        roots = [Path(r).resolve() for r in self.options.get("template_roots", [])]
+        if not any(target.is_relative_to(r) for r in roots):
+            raise StorageError(f"{target} is outside the configured template_roots")
+        if cmd.snapshot and cmd.snapshot not in self._snapshot_names(source):
+            raise NotFound(f"volume {cmd.volume} has no snapshot {cmd.snapshot}")
+        partial = target.with_name(target.name + ".part")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            args = ["convert", "-O", cmd.format]
+            if cmd.snapshot:
+                args += ["-l", f"snapshot.name={cmd.snapshot}"]
+            self._qemu_img(*args, source, str(partial))
+            os.replace(partial, target)
+        except OSError as exc:
+            raise StorageError(f"write template {target}: {exc}") from exc
+        finally:
+            if partial.exists():
+                partial.unlink()
+        return c.VolumeAnswer(
+            pool=cmd.pool,
+            volume=cmd.volume,
+            path=str(target),
+            size_bytes=self._virtual_size(str(target)),
+            format=cmd.format,
+        )

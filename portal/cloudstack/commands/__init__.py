@@ -34,6 +34,7 @@ from portal.cloudstack.commands import (  # noqa: F401
     storage,
     systemvms,
     tags,
+    template_create,
     templates,
     tenancy,
     users,
