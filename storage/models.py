@@ -431,3 +431,34 @@ class Snapshot(PortalModel):
                 fields=["volume", "physical_name"], name="snapshot_unique_physical_name"
             ),
         ]
+
+
+class TemplateZone(models.Model):
+    """A zoned template's (or ISO's) copy on another zone's secondary storage, made by
+    copyTemplate/copyIso; the template is then usable in that zone too."""
+
+    template = models.ForeignKey(
+        Template, verbose_name="template", on_delete=models.CASCADE, related_name="zone_copies"
+    )
+    zone = models.ForeignKey(
+        "compute.Zone",
+        verbose_name="zone",
+        on_delete=models.CASCADE,
+        related_name="template_copies",
+    )
+    image_store = models.ForeignKey(
+        ImageStore,
+        verbose_name="image store",
+        on_delete=models.PROTECT,
+        related_name="template_copies",
+    )
+    install_path = models.CharField(verbose_name="path on image store", max_length=1024)
+    created = models.DateTimeField(verbose_name="created", auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["template", "zone"], name="templatezone_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} in {self.zone}"
