@@ -12,6 +12,7 @@ class StorageConfig(AppConfig):
             downloads,
             iso_handlers,
             snapshot_handlers,
+            template_copy_handlers,
             template_handlers,
             volume_handlers,
             volume_migrate,

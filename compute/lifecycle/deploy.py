@@ -22,6 +22,7 @@ from portal.services.limits import check_limit
 from storage.choices import TemplateState, VolumeState, VolumeType
 from storage.models import DiskOffering, Template, Volume
 from storage.services.disk_sizes import check_disk_size
+from storage.services.template_copy import available_in
 
 GIB = 1024**3
 DEFAULT_ROOT_GIB = 8
@@ -38,7 +39,7 @@ def _check_inputs(
         errors["service_offering"] = f"Service offering {service_offering.name} is inactive."
     if template.state != TemplateState.READY or template.removed:
         errors["template"] = f"Template {template.name} is not ready ({template.state})."
-    elif template.zone_id and template.zone_id != zone.pk:
+    elif not available_in(template, zone.pk):
         errors["template"] = f"Template {template.name} is not available in zone {zone.name}."
     elif template.is_iso:
         errors["template"] = "Deploying from an ISO needs a root disk offering; use a template."

@@ -28,6 +28,7 @@ from portal.services.audit import record_event
 from portal.services.jobs import JobError, job_handler
 from storage.choices import VolumeState
 from storage.models import TemplatePoolCopy, Volume
+from storage.services.template_copy import image_location
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ def _ensure_template(host: Host, volume: Volume, report, *, again: bool = False)
         TemplatePoolCopy.objects.filter(pk=copy.pk).update(ready=False)
     if again or not copy.ready:
         report(45, f"Copying template {template.name} to primary storage {volume.pool.name}")
-        source = template.install_path or template.url
+        source = image_location(template, volume.zone_id)
         answer = external.send(
             host,
             c.CopyTemplateCommand(

@@ -14,7 +14,7 @@ from storage.models import Template
 from storage.services.extract import file_name, template_for_token
 
 
-def _open(template: Template):
+def open_image(template: Template):
     """A binary file object of the image on its store (an NFS store's local mount, or the
     SMB share through smbprotocol)."""
     store = template.image_store
@@ -47,7 +47,7 @@ def download(request, token: str, name: str):
     if name != file_name(template):
         raise Http404("No such download.")
     try:
-        handle = _open(template)
+        handle = open_image(template)
     except OSError as exc:
         raise Http404("The image is not available on secondary storage.") from exc
     return FileResponse(handle, as_attachment=True, filename=name)

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import uuid
 
+from compute.models import Zone
 from portal.cloudstack.asyncjobs import CMD_NAMES, answer, register_result
 from portal.cloudstack.errors import param_error
 from portal.cloudstack.registry import command
 from storage.models import OSType, Snapshot, Template, Volume
+from storage.services.template_copy import copy_template
 from storage.services.template_create import create_template_from_volume
 
 from ._common import Param
-from .templates import TEMPLATE
+from .templates import ISO, TEMPLATE
 
 CMD_NAMES["template.create"] = "org.apache.cloudstack.api.command.user.template.CreateTemplateCmd"
+CMD_NAMES["template.copy"] = "org.apache.cloudstack.api.command.user.template.CopyTemplateCmd"
 register_result(
     "Template",
     lambda: Template.objects.select_related("os_type", "zone", "account__domain"),
@@ -78,3 +81,49 @@ def create_template(ctx):
         **flags,
     )
     return answer(template.create_job, template)
+
+
+COPY_PARAMS = [
+    Param("id", "uuid", required=True),
+    Param("destzoneid", "uuid", related="listZones"),
+    Param("destzoneids", "list", description="several destination zones"),
+    Param("sourcezoneid", "uuid", related="listZones"),
+]
+
+
+def _copy(ctx, *, is_iso: bool) -> dict:
+    qs = Template.objects.filter(is_iso=is_iso, removed__isnull=True)
+    template = ctx.get(Template, "id", action="change", required=True, queryset=qs)
+    destinations = [ctx.by_uuid(Zone, z, name="destzoneids") for z in ctx.list("destzoneids")]
+    if ctx.has("destzoneid"):
+        destinations.insert(0, ctx.get(Zone, "destzoneid"))
+    job = copy_template(
+        template,
+        acting_user=ctx.user,
+        destinations=list(dict.fromkeys(destinations)),
+        source_zone=ctx.get(Zone, "sourcezoneid"),
+        client_ip=ctx.client_ip,
+    )
+    return answer(job, template)
+
+
+@command(
+    "copyTemplate",
+    "Copies a template from one zone to another.",
+    params=COPY_PARAMS,
+    shape=TEMPLATE,
+    isasync=True,
+)
+def copy_template_cmd(ctx):
+    return _copy(ctx, is_iso=False)
+
+
+@command(
+    "copyIso",
+    "Copies an ISO from one zone to another.",
+    params=COPY_PARAMS,
+    shape=ISO,
+    isasync=True,
+)
+def copy_iso_cmd(ctx):
+    return _copy(ctx, is_iso=True)

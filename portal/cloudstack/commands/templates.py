@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from django.db.models import Q
+
 from compute.models import Zone
 from portal.cloudstack.errors import param_error
 from portal.cloudstack.registry import OWNER_PARAMS, command
@@ -12,6 +14,7 @@ from storage.choices import TemplateState
 from storage.models import OSType, Template
 
 from ._common import Param, cs_date, owner, shape, uid
+from .tags import tags_of
 
 FILTERS = (
     "featured",
@@ -72,7 +75,7 @@ def _template(t, ctx):
         "templatetype": t.template_type,
         "bootable": t.bootable,
         "created": cs_date(t.created),
-        "tags": [],
+        "tags": tags_of(ctx, "ISO" if t.is_iso else "Template", t),
         **owner(t),
         **_extension_of(t),
     }
@@ -156,7 +159,9 @@ def _filtered(ctx, is_iso: bool, flt: str):
         qs = qs.filter(uuid=ctx.by_uuid(Template, ctx.str("id"), name="id").uuid)
     if ctx.has("zoneid"):
         zone = ctx.get(Zone, "zoneid")
-        qs = qs.filter(zone__isnull=True) | qs.filter(zone=zone)
+        qs = qs.filter(
+            Q(zone__isnull=True) | Q(zone=zone) | Q(pk__in=zone.template_copies.values("template"))
+        )
     if ctx.has("name"):
         qs = qs.filter(name=ctx.str("name"))
     if ctx.has("hypervisor"):
