@@ -3,7 +3,8 @@
 A tag belongs to the tagged resource's owner (account and domain), so tenants see and change
 only the tags of resources they may change. Resource types use CloudStack's names
 (``UserVm``, ``Volume``, ``Network``, ``Template``, ``ISO``, ``PublicIpAddress``,
-``SecurityGroup``, ``SSHKeyPair``), matched case-insensitively.
+``SecurityGroup``, ``SSHKeyPair``, ``Snapshot``, ``Project``, ``FirewallRule``,
+``PortForwardingRule``, ``Zone``), matched case-insensitively.
 """
 
 from __future__ import annotations
@@ -23,9 +24,16 @@ MAX_KEY_LENGTH = 255
 
 def _taggable() -> dict[str, tuple]:
     """CloudStack resource type -> (model, extra filter)."""
-    from compute.models import Instance, SSHKeyPair
-    from networking.models import IPAddress, Network, SecurityGroup
-    from storage.models import Template, Volume
+    from compute.models import Instance, SSHKeyPair, Zone
+    from networking.models import (
+        FirewallRule,
+        IPAddress,
+        Network,
+        PortForwardingRule,
+        SecurityGroup,
+    )
+    from portal.models import Project
+    from storage.models import Snapshot, Template, Volume
 
     return {
         "UserVm": (Instance, Q(removed__isnull=True)),
@@ -36,6 +44,11 @@ def _taggable() -> dict[str, tuple]:
         "PublicIpAddress": (IPAddress, Q(account__isnull=False)),
         "SecurityGroup": (SecurityGroup, Q()),
         "SSHKeyPair": (SSHKeyPair, Q()),
+        "Snapshot": (Snapshot, Q(removed__isnull=True)),
+        "Project": (Project, Q()),
+        "FirewallRule": (FirewallRule, Q()),
+        "PortForwardingRule": (PortForwardingRule, Q()),
+        "Zone": (Zone, Q()),
     }
 
 
@@ -48,6 +61,11 @@ TAGGABLE_TYPES = (
     "PublicIpAddress",
     "SecurityGroup",
     "SSHKeyPair",
+    "Snapshot",
+    "Project",
+    "FirewallRule",
+    "PortForwardingRule",
+    "Zone",
 )
 
 
@@ -80,11 +98,10 @@ def taggable_resources(acting_user, resource_type: str, ids: Iterable[str], acti
             raise ValidationError({"resource_ids": f"'{value}' is not a UUID."}) from exc
     if not wanted:
         raise ValidationError({"resource_ids": "Give at least one resource."})
-    found = list(
-        model.objects.restrict(acting_user, action)
-        .filter(condition, uuid__in=wanted)
-        .select_related("account__domain")
-    )
+    rows = model.objects.restrict(acting_user, action).filter(condition, uuid__in=wanted)
+    if any(f.name == "account" for f in model._meta.get_fields()):
+        rows = rows.select_related("account__domain")
+    found = list(rows)
     missing = set(wanted) - {obj.uuid for obj in found}
     if missing:
         raise ValidationError(
@@ -97,8 +114,14 @@ def taggable_resources(acting_user, resource_type: str, ids: Iterable[str], acti
 
 
 def _owner(resource):
+    """The account and domain a tag of ``resource`` belongs to; infrastructure (a zone)
+    has no account and its tags are the ROOT domain's (operators')."""
+    from portal.models import Domain
+
     account = getattr(resource, "account", None)
     domain = getattr(resource, "domain", None) or (account.domain if account else None)
+    if domain is None:
+        domain = Domain.objects.get(parent__isnull=True)
     return account, domain
 
 

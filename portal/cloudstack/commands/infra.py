@@ -10,6 +10,7 @@ from compute.models import Cluster, Host, Pod, Zone
 from portal.cloudstack.registry import command
 
 from ._common import Param, cs_date, shape, success, uid
+from .tags import tags_of
 
 
 @shape(
@@ -37,7 +38,7 @@ def ZONE(zone, ctx):
         "dhcpprovider": "VirtualRouter",
         "domainid": uid(zone.domain),
         "domain": zone.domain.name if zone.domain else None,
-        "tags": [],
+        "tags": tags_of(ctx, "Zone", zone),
     }
 
 

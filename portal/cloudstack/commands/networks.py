@@ -72,7 +72,7 @@ def NETWORK(n, ctx):
         "specifyipranges": offering.specify_ip_ranges,
         "created": cs_date(n.created),
         "service": [{"name": s} for s in sorted(offering.services or {})],
-        "tags": [],
+        "tags": tags_of(ctx, "Network", n),
         **owner(n),
     }
 

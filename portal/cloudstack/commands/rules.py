@@ -27,6 +27,7 @@ from portal.cloudstack.registry import Field, Shape, command
 from portal.models import Account
 
 from ._common import Param, owner, shape, success, uid
+from .tags import tags_of
 from .vms import _owner_account
 
 CMD_NAMES.update(
@@ -104,7 +105,7 @@ def FIREWALL_RULE(rule, ctx):
         "purpose": rule.purpose,
         "traffictype": "Ingress",
         "fordisplay": True,
-        "tags": [],
+        "tags": tags_of(ctx, "FirewallRule", rule),
     }
 
 
@@ -274,7 +275,7 @@ def PORT_FORWARDING_RULE(rule, ctx):
         "networkid": uid(rule.network),
         "vmguestip": rule.nic.ip_address,
         "fordisplay": True,
-        "tags": [],
+        "tags": tags_of(ctx, "PortForwardingRule", rule),
     }
 
 
@@ -493,7 +494,7 @@ def _render_group(group, ctx) -> dict:
         "egressrule": [_sg_rule(r) for r in rules if r.direction == RuleDirection.EGRESS],
         "virtualmachinecount": len(members),
         "virtualmachineids": members,
-        "tags": [],
+        "tags": tags_of(ctx, "SecurityGroup", group),
         **owner(group),
     }
     return {k: v for k, v in data.items() if v is not None}

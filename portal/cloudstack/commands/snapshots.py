@@ -14,6 +14,7 @@ from storage.models import Snapshot, SnapshotState, Volume
 from storage.services import snapshots
 
 from ._common import Param, cs_date, owner, shape, uid
+from .tags import tags_of
 
 CMD_NAMES.update(
     {
@@ -64,7 +65,7 @@ def SNAPSHOT(snapshot, ctx):
         "datastoreid": uid(volume.pool),
         "datastorename": volume.pool.name if volume.pool else None,
         "datastoretype": "PRIMARY",
-        "tags": [],
+        "tags": tags_of(ctx, "Snapshot", snapshot),
         **owner(snapshot),
     }
 

@@ -10,7 +10,7 @@ from storage.choices import PoolScope, VolumeState
 from storage.models import ImageStore, StoragePool, Volume
 
 from ._common import Param, cs_date, owner, shape, uid
-from .tags import TAGS_FILTER, filter_by_tag_params
+from .tags import TAGS_FILTER, filter_by_tag_params, tags_of
 
 GIB = 1024**3
 
@@ -243,7 +243,7 @@ def VOLUME(volume, ctx):
         # volumes created with their VM (at deploy) are attached since their creation
         "attached": cs_date(volume.attached or volume.created) if vm else None,
         "destroyed": volume.state == VolumeState.DESTROY,
-        "tags": [],
+        "tags": tags_of(ctx, "Volume", volume),
         **owner(volume),
     }
 

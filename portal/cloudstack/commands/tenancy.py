@@ -14,6 +14,7 @@ from portal.services import apikeys, limits
 from portal.services import tenancy as services
 
 from ._common import Param, cs_date, shape, uid
+from .tags import tags_of
 from .vms import _owner_account
 
 User = get_user_model()
@@ -411,9 +412,10 @@ def list_roles(ctx):
 
 @shape(
     "project",
-    "id name displaytext domainid domain account state owner created",
+    "id name displaytext domainid domain account state owner created tags",
     owner="list",
     created="date",
+    tags="list",
 )
 def PROJECT(p, ctx):
     return {
@@ -426,6 +428,7 @@ def PROJECT(p, ctx):
         "owner": [{"account": p.account.name, "accountid": uid(p.account)}],
         "state": p.state,
         "created": cs_date(p.created),
+        "tags": tags_of(ctx, "Project", p),
     }
 
 
