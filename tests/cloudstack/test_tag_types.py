@@ -77,3 +77,18 @@ def test_rules_and_zone_tags(cs_client, root_admin, tenant, seeded):
         )
         body = response.json()["createtagsresponse"]
         assert response.status_code == 431 and f"Unable to find {kind}" in body["errortext"]
+
+
+def test_virtual_machines_answer_their_tags(cs_client, tenant, seeded):
+    from tests.factories import InstanceFactory
+
+    vm = InstanceFactory(
+        account=tenant.account,
+        zone=seeded["zone"],
+        service_offering=seeded["offering"],
+        template=seeded["template"],
+    )
+    api = cs_client(tenant)
+    _tag(api, "UserVm", str(vm.uuid), key="role", value="web")
+    listed = api("listVirtualMachines", id=str(vm.uuid))["virtualmachine"][0]
+    assert listed["tags"] == [{"key": "role", "value": "web"}]

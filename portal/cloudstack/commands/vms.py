@@ -17,7 +17,7 @@ from portal.models import Account, Domain
 from storage.models import DiskOffering, Template, Volume
 
 from ._common import Param, Shape, clean, cs_date, fields, owner, uid
-from .tags import TAGS_FILTER, filter_by_tag_params
+from .tags import TAGS_FILTER, filter_by_tag_params, tags_of
 
 NIC_FIELDS = fields(
     "id networkid networkname ipaddress netmask gateway macaddress isdefault type traffictype "
@@ -104,7 +104,7 @@ def _vm(vm, ctx) -> dict:
                 for g in vm.security_groups.all()
             ],
             "affinitygroup": [],
-            "tags": [],
+            "tags": tags_of(ctx, "UserVm", vm),
             **owner(vm),
         }
     )
