@@ -17,9 +17,8 @@ class TestDiskOfferingAPI(InfrastructureAPITests):
         return {"display_text": "updated", "state": "Inactive"}
 
     def invalid_data(self, owner):
-        DiskOfferingFactory(name="taken")
         return [
-            ({"name": "taken", "disk_size": 5}, "name"),
+            ({"name": "", "disk_size": 5}, "name"),
             ({"name": "d"}, "disk_size"),
             ({"name": "d", "disk_size": 0}, "disk_size"),
             ({"name": "d", "customized": True, "min_size": 10, "max_size": 5}, "max_size"),
@@ -39,9 +38,24 @@ class TestDiskOfferingRules:
         assert response.status_code == 201, response.content
         assert response.data["disk_size"] is None
 
-    def test_offering_in_use_cannot_be_deleted(self, api_client, root_admin):
+    def test_offering_in_use_is_marked_removed(self, api_client, root_admin):
+        """CloudStack's semantics: the volume keeps its offering, lists no longer show it."""
         offering = DiskOfferingFactory()
-        VolumeFactory(disk_offering=offering)
+        volume = VolumeFactory(disk_offering=offering)
         url = reverse("api:diskoffering-detail", kwargs={"pk": offering.pk})
-        assert api_client(root_admin).delete(url).status_code == 400
-        assert DiskOffering.objects.filter(pk=offering.pk).exists()
+        client = api_client(root_admin)
+        assert client.delete(url).status_code == 204
+        kept = DiskOffering.objects.get(pk=offering.pk)
+        assert kept.removed is not None and kept.state == "Inactive"
+        assert client.get(url).status_code == 404
+        listed = client.get(reverse("api:diskoffering-list")).data["results"]
+        assert offering.pk not in [o["id"] for o in listed]
+        volume.refresh_from_db()
+        assert volume.disk_offering_id == offering.pk
+
+    def test_names_need_not_be_unique(self, api_client, root_admin):
+        DiskOfferingFactory(name="taken")
+        url = reverse("api:diskoffering-list")
+        response = api_client(root_admin).post(url, {"name": "taken", "disk_size": 5})
+        assert response.status_code == 201, response.content
+        assert DiskOffering.objects.filter(name="taken").count() == 2
