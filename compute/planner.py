@@ -52,6 +52,8 @@ class PlacementRequest:
     account_id: int | None = None
     host_id: int | None = None
     avoid_host_ids: set[int] = field(default_factory=set)
+    required_host_ids: set[int] | None = None  # host affinity: one of these, or nothing
+    affinity_rules: list[str] = field(default_factory=list)
 
     @property
     def cpu_mhz(self) -> int:
@@ -88,6 +90,8 @@ class Planner:
             hosts = hosts.filter(pk=request.host_id)
         if request.avoid_host_ids:
             hosts = hosts.exclude(pk__in=request.avoid_host_ids)
+        if request.required_host_ids is not None:
+            hosts = hosts.filter(pk__in=request.required_host_ids)
         return hosts.alias(
             free_cpu=capacity.HOST_CPU_LIMIT - F("cpu_allocated_mhz"),
             free_memory=capacity.HOST_MEMORY_LIMIT - F("memory_allocated"),
@@ -206,6 +210,7 @@ def explain(request: PlacementRequest) -> str:
     ):
         if counts[key]:
             reasons.append(f"{counts[key]} {label}")
+    reasons.extend(request.affinity_rules)
     if request.host_tags:
         reasons.append(f"host tags required: {', '.join(request.host_tags)}")
     if request.storage_tags and request.root_disk_bytes:

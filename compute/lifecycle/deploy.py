@@ -167,6 +167,7 @@ def deploy_instance(
     security_groups: list | None = None,
     client_ip: str | None = None,
     external_details: dict | None = None,
+    affinity_groups: list | None = None,
 ) -> tuple[Instance, AsyncJob | None]:
     """Create an instance for ``account`` (default: the actor's) and, when ``start``,
     enqueue ``vm.deploy`` which plans, creates its disks and starts it.
@@ -174,7 +175,8 @@ def deploy_instance(
     Quota, offerings, template and networks are validated here (400 with field errors);
     capacity is claimed by the job, which rolls back everything it claimed on failure.
     ``security_groups`` (the account's) become the instance's groups in the same
-    transaction; the start pushes their rules to the instance's host.
+    transaction; the start pushes their rules to the instance's host. ``affinity_groups``
+    (the account's) steer the planner (see :mod:`compute.affinity`).
     """
     account = account or acting_user.account
     external = _external_details(template, external_details)
@@ -219,6 +221,10 @@ def deploy_instance(
             instance.save(update_fields=["name", "display_name"])
         _create_volumes(instance, template, root_bytes, disk_offering, data_bytes)
         _create_nics(instance, networks)
+        if affinity_groups:
+            from compute.services.affinity import check_groups_for
+
+            instance.affinity_groups.set(check_groups_for(account, affinity_groups))
         if security_groups:
             from networking.services.security_groups import assign_security_groups
 

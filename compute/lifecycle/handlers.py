@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from agents.protocol import commands as c
 from compute import agent, capacity
+from compute.affinity import constraints_for, group_lock
 from compute.choices import InstanceState
 from compute.lifecycle import external, specs
 from compute.lifecycle.states import set_state
@@ -79,6 +80,7 @@ def _placement_request(instance: Instance, job) -> PlacementRequest:
     offering = instance.service_offering
     root = instance.volumes.filter(volume_type="ROOT").first()
     pinned = job.params.get("host_id")
+    affinity = constraints_for(instance)
     return PlacementRequest(
         zone=instance.zone,
         cpu_number=instance.cpu_number,
@@ -91,27 +93,33 @@ def _placement_request(instance: Instance, job) -> PlacementRequest:
         local_storage=offering.storage_type == "local",
         account_id=instance.account_id,
         host_id=pinned,
+        avoid_host_ids=affinity.avoid_host_ids,
+        required_host_ids=affinity.required_host_ids,
+        affinity_rules=affinity.rules,
     )
 
 
 def _plan(instance: Instance, job, claims: Claims, report) -> None:
     report(10, "Planning: choosing a host and primary storage")
-    request = _placement_request(instance, job)
-    existing_pool = instance.volumes.filter(pool__isnull=False).select_related("pool").first()
-    if existing_pool is not None and existing_pool.pool.cluster_id:
-        request.root_disk_bytes = 0
-    strategy = job.params.get("planner") or settings.DEFAULT_PLANNER
-    last = instance.last_host_id
-    try:
-        if last and not request.host_id:
-            try:
-                placement = place(dataclasses.replace(request, host_id=last), strategy)
-            except InsufficientCapacity:
+    with group_lock(instance) as grouped:
+        request = _placement_request(instance, job)
+        existing_pool = instance.volumes.filter(pool__isnull=False).select_related("pool").first()
+        if existing_pool is not None and existing_pool.pool.cluster_id:
+            request.root_disk_bytes = 0
+        strategy = job.params.get("planner") or settings.DEFAULT_PLANNER
+        last = instance.last_host_id
+        try:
+            if last and not request.host_id:
+                try:
+                    placement = place(dataclasses.replace(request, host_id=last), strategy)
+                except InsufficientCapacity:
+                    placement = place(request, strategy)
+            else:
                 placement = place(request, strategy)
-        else:
-            placement = place(request, strategy)
-    except InsufficientCapacity as exc:
-        raise JobError(str(exc), code=533) from exc
+        except InsufficientCapacity as exc:
+            raise JobError(str(exc), code=533) from exc
+        if grouped:  # members placed after this one see where it goes
+            Instance.objects.filter(pk=instance.pk).update(host=placement.host)
     claims.host, claims.cpu_mhz, claims.memory_mib = (
         placement.host,
         request.cpu_mhz,

@@ -32,6 +32,8 @@ READ_ELSEWHERE = {
     ("createSnapshot", "asyncbackup"): "snapshots stay on primary storage: no backup stage",
     ("listVirtualMachines", "details"): "every detail group is always answered",
     ("listProjects", "listall"): "projects are listed by role and membership",
+    ("deployVirtualMachine", "affinitygroupids"): "read by affinity.groups_from",
+    ("deployVirtualMachine", "affinitygroupnames"): "read by affinity.groups_from",
 }
 
 

@@ -1,6 +1,7 @@
 """Every ``/client/api`` command, by area; importing this package registers them all."""
 
 from portal.cloudstack.commands import (  # noqa: F401
+    affinity,
     ca,
     cleanup,
     clusters,

@@ -103,7 +103,10 @@ def _vm(vm, ctx) -> dict:
                 {"id": uid(g), "name": g.name, "description": g.description}
                 for g in vm.security_groups.all()
             ],
-            "affinitygroup": [],
+            "affinitygroup": [
+                {"id": uid(g), "name": g.name, "type": g.group_type, "description": g.description}
+                for g in vm.affinity_groups.all()
+            ],
             "tags": tags_of(ctx, "UserVm", vm),
             **owner(vm),
         }
@@ -126,6 +129,7 @@ def vm_queryset():
     ).prefetch_related(
         Prefetch("nics", queryset=Nic.objects.select_related("network").order_by("device_id")),
         "security_groups",
+        "affinity_groups",
     )
 
 
@@ -234,6 +238,8 @@ def _owner_account(ctx):
         Param("securitygroupids", "list", related="listSecurityGroups"),
         Param("securitygroupnames", "list", description="names of the account's groups"),
         Param("externaldetails", "map", description="External templates: for the extension"),
+        Param("affinitygroupids", "list", related="listAffinityGroups"),
+        Param("affinitygroupnames", "list", description="names of the account's groups"),
     ],
     shape=VM,
     isasync=True,
@@ -267,6 +273,9 @@ def deploy_virtual_machine(ctx):
         for n in ctx.list("networkids")
     ]
     groups = _security_groups(ctx, account or ctx.user.account)
+    from .affinity import groups_from
+
+    affinity_groups = groups_from(ctx, account or ctx.user.account)
     vm, job = lifecycle.deploy_instance(
         acting_user=ctx.user,
         client_ip=ctx.client_ip,
@@ -286,6 +295,7 @@ def deploy_virtual_machine(ctx):
         host=ctx.get(Host, "hostid") if ctx.is_root else None,
         security_groups=groups,
         external_details=_external_details(ctx),
+        affinity_groups=affinity_groups,
         **sizes,
     )
     if job is None:
