@@ -92,3 +92,24 @@ def test_virtual_machines_answer_their_tags(cs_client, tenant, seeded):
     _tag(api, "UserVm", str(vm.uuid), key="role", value="web")
     listed = api("listVirtualMachines", id=str(vm.uuid))["virtualmachine"][0]
     assert listed["tags"] == [{"key": "role", "value": "web"}]
+
+
+def test_tags_and_details_go_with_their_resource(cs_client, tenant, seeded):
+    from portal.models import ResourceDetail, ResourceTag
+    from tests.factories import NetworkFactory
+
+    api = cs_client(tenant)
+    network = NetworkFactory(zone=seeded["zone"], account=tenant.account)
+    _tag(api, "Network", str(network.uuid))
+    api(
+        "addResourceDetail",
+        resourcetype="Network",
+        resourceid=str(network.uuid),
+        **{"details[0].key": "k", "details[0].value": "v"},
+    )
+    assert ResourceTag.objects.filter(resource_uuid=network.uuid).count() == 1
+    assert ResourceDetail.objects.filter(resource_uuid=network.uuid).count() == 1
+    api("deleteNetwork", id=str(network.uuid))
+    assert not ResourceTag.objects.filter(resource_uuid=network.uuid).exists()
+    assert not ResourceDetail.objects.filter(resource_uuid=network.uuid).exists()
+    assert api("listTags", resourcetype="Network") == {}

@@ -57,7 +57,7 @@ def test_resolving_resources_respects_tenancy(tenant, other_tenant, cloud, no_br
     with pytest.raises(ValidationError):
         taggable_resources(tenant, "Volume", ["not-a-uuid"])
     with pytest.raises(ValidationError) as err:
-        resource_type_name("Zone")
+        resource_type_name("Router")
     assert "resource_type" in err.value.message_dict
 
 
