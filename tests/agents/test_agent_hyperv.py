@@ -370,3 +370,21 @@ def test_wrong_smb_password_is_a_typed_error(smb_lab, agent_server, client_for):
     answer = client.send(c.StorageStatsCommand(pool="primary"))
     assert (answer.result, answer.error) == (False, "storage_error")
     assert json.dumps(answer.details).count("nope") == 0  # the password is not echoed
+
+
+def test_iso_goes_into_the_dvd_drive_not_the_scsi_disks(wsman, agent_server, client_for):
+    server, fake = wsman
+    client = client_for(agent_server("hyperv", options(server)))
+    vm = VmSpec(
+        name="i-2-43-VM",
+        cpus=1,
+        memory_mib=512,
+        disks=[DiskSpec(device_id=0, path="C:\\vhd\\root.vhdx", format="vhdx")],
+    )
+    assert client.send(c.StartVmCommand(vm=vm)).result
+    iso = DiskSpec(device_id=25, type="iso", path="\\\\sec\\share\\tools.iso", format="iso")
+    assert client.send(c.AttachDiskCommand(vm_name="i-2-43-VM", disk=iso)).result
+    made = fake.vms["i-2-43-VM"]
+    assert made["dvd"] == iso.path and made["disks"] == ["C:\\vhd\\root.vhdx"]
+    assert client.send(c.DetachDiskCommand(vm_name="i-2-43-VM", disk=iso)).result
+    assert made["dvd"] is None and made["disks"] == ["C:\\vhd\\root.vhdx"]

@@ -159,6 +159,16 @@ class FakeHyperV:
         vm = self._vm(p["name"])
         vm["disks"] = [d for d in vm["disks"] if d != p["path"]]
 
+    def op_attach_dvd(self, p: dict[str, Any], script: str) -> None:
+        self._cmdlet(script, "Set-VMDvdDrive")
+        self._vm(p["name"])["dvd"] = p["path"]
+
+    def op_detach_dvd(self, p: dict[str, Any], script: str) -> None:
+        self._cmdlet(script, "Set-VMDvdDrive")
+        vm = self._vm(p["name"])
+        if vm.get("dvd") == p["path"]:
+            vm["dvd"] = None
+
     def op_new_vhd(self, p: dict[str, Any], script: str) -> dict[str, int]:
         self._cmdlet(script, "New-VHD")
         local = self.local(p["path"])

@@ -221,11 +221,15 @@ class HypervResource(Resource):
         return c.VmAnswer(vm_name=cmd.vm_name, state="stopped", details=cmd.destination)
 
     def attach_disk(self, cmd: c.AttachDiskCommand) -> c.VmAnswer:
-        self.ps.run("attach_disk", {"name": cmd.vm_name, "path": self._path(cmd.disk)})
+        """A volume goes on the SCSI controller; an ISO into the VM's DVD drive (added
+        when the VM has none)."""
+        op = "attach_dvd" if cmd.disk.type == "iso" else "attach_disk"
+        self.ps.run(op, {"name": cmd.vm_name, "path": self._path(cmd.disk)})
         return self._answer(cmd.vm_name)
 
     def detach_disk(self, cmd: c.DetachDiskCommand) -> c.VmAnswer:
-        self.ps.run("detach_disk", {"name": cmd.vm_name, "path": self._path(cmd.disk)})
+        op = "detach_dvd" if cmd.disk.type == "iso" else "detach_disk"
+        self.ps.run(op, {"name": cmd.vm_name, "path": self._path(cmd.disk)})
         return self._answer(cmd.vm_name)
 
     # -- storage (SMB shares) --------------------------------------------------

@@ -101,6 +101,15 @@ if (-not (Get-VMHardDiskDrive -VMName $p.name | Where-Object Path -eq $p.path)) 
     "detach_disk": """
 Get-VMHardDiskDrive -VMName $p.name | Where-Object Path -eq $p.path | Remove-VMHardDiskDrive
 """,
+    "attach_dvd": """
+$d = Get-VMDvdDrive -VMName $p.name | Select-Object -First 1
+if ($d) { Set-VMDvdDrive -VMName $p.name -ControllerNumber $d.ControllerNumber `
+  -ControllerLocation $d.ControllerLocation -Path $p.path }
+else { Add-VMDvdDrive -VMName $p.name -Path $p.path }
+""",
+    "detach_dvd": """
+Get-VMDvdDrive -VMName $p.name | Where-Object Path -eq $p.path | Set-VMDvdDrive -Path $null
+""",
     "new_vhd": """
 if (-not (Test-Path -LiteralPath $p.path)) {
   if ($p.parent) { New-VHD -Path $p.path -ParentPath $p.parent -Differencing | Out-Null }
