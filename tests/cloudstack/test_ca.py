@@ -130,3 +130,19 @@ def test_provision_certificate_is_a_clear_failed_job(cs_client, root_admin, tena
     assert bad.status_code == 431
     assert admin.raw("provisionCertificate").status_code == 431
     assert cs_client(tenant).raw("provisionCertificate", hostid=str(host.uuid)).status_code == 432
+
+
+def test_xml_answers_of_the_new_commands(cs_client, root_admin, tenant, seeded):
+    import xml.etree.ElementTree as ET
+
+    from tests.cloudstack.test_xml import xml_call
+
+    admin = cs_client(root_admin)
+    ca = ET.fromstring(xml_call(admin, "listCaCertificate").content)
+    assert ca.tag == "listcacertificateresponse"
+    assert "BEGIN CERTIFICATE" in ca.find("cacertificates/certificate").text
+    regions = ET.fromstring(xml_call(admin, "listRegions").content)
+    assert regions.find("count").text == "1" and regions.find("region/name").text == "Local"
+    options = ET.fromstring(xml_call(admin, "listDetailOptions", resourcetype="UserVm").content)
+    assert options.find("detailoptions/details") is not None
+    assert ET.fromstring(xml_call(admin, "listRouters").content).tag == "listroutersresponse"

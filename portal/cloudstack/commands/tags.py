@@ -71,7 +71,8 @@ RESOURCE_PARAMS = [
     Param(
         "resourcetype",
         required=True,
-        description="UserVm, Volume, Network, Template or ISO",
+        description="UserVm, Volume, Network, Template, ISO, PublicIpAddress, SecurityGroup, "
+        "SSHKeyPair, Snapshot, Project, FirewallRule, PortForwardingRule or Zone",
     ),
 ]
 
