@@ -167,3 +167,19 @@ def test_network_offering_delete(live_server, live_cloud, keys, admin_keys):  # 
     assert _error(tenant.updateDiskOffering, id=made["id"])["errorcode"] == 432
     missing = _error(admin.deleteNetworkOffering, id="00000000-0000-4000-8000-000000000000")
     assert missing["errorcode"] == 431
+
+
+def test_offering_scope_arguments_are_refused(cs_client, root_admin, defaults):  # noqa: F811
+    """Offerings are not scoped to domains or zones here: domainid/zoneid are refused (431)
+    rather than accepted and ignored."""
+    admin = cs_client(root_admin)
+    made = admin("createServiceOffering", name="scoped", cpunumber=1, cpuspeed=100, memory=64)
+    oid = made["serviceoffering"]["id"]
+    for command in ("updateServiceOffering", "updateDiskOffering"):
+        for param in ("domainid", "zoneid"):
+            response = admin.raw(command, id=oid, **{param: "public"})
+            body = response.json()[f"{command.lower()}response"]
+            assert (
+                response.status_code == 431
+                and f"unsupported parameter {param}" in body["errortext"]
+            ), body

@@ -13,7 +13,6 @@ from networking.models import NetworkOffering
 from networking.services import offerings as network_services
 from portal.cloudstack.errors import param_error
 from portal.cloudstack.registry import command
-from portal.models import Domain
 from storage.models import DiskOffering
 from storage.services import offerings as disk_services
 
@@ -24,7 +23,8 @@ _STATES = {s.value.lower(): s.value for s in OfferingState}
 
 
 def _common_changes(ctx) -> dict:
-    """name, displaytext, state (Active/Inactive) and domainid (one domain, or "public")."""
+    """name, displaytext and state (Active/Inactive). domainid and zoneid are refused (431):
+    offerings here are not scoped to domains or zones."""
     changes = {}
     if ctx.has("name"):
         changes["name"] = ctx.str("name")
@@ -35,14 +35,6 @@ def _common_changes(ctx) -> dict:
         if state.lower() not in _STATES:
             raise param_error(f"Invalid state {state}: use {', '.join(_STATES.values())}")
         changes["state"] = _STATES[state.lower()]
-    if ctx.has("domainid"):
-        value = ctx.str("domainid")
-        if value.lower() == "public":
-            changes["domain"] = None
-        elif "," in value:
-            raise param_error("An offering belongs to one domain here: give one domainid")
-        else:
-            changes["domain"] = ctx.by_uuid(Domain, value, name="domainid")
     return changes
 
 
@@ -60,7 +52,6 @@ def _update_params(related: str, *extra: Param) -> list[Param]:
         Param("name"),
         Param("displaytext"),
         Param("state", description="Active or Inactive (Inactive: no new use)"),
-        Param("domainid", description="the offering's domain (one UUID), or public for all"),
         *extra,
     ]
 
