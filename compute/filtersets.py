@@ -3,7 +3,16 @@
 import django_filters
 from django.db.models import Q
 
-from compute.models import Cluster, Host, Instance, Pod, ServiceOffering, SSHKeyPair, Zone
+from compute.models import (
+    AffinityGroup,
+    Cluster,
+    Host,
+    Instance,
+    Pod,
+    ServiceOffering,
+    SSHKeyPair,
+    Zone,
+)
 
 
 class PortalFilterSet(django_filters.FilterSet):
@@ -77,6 +86,14 @@ class SSHKeyPairFilterSet(PortalFilterSet):
     class Meta:
         model = SSHKeyPair
         fields = ["name", "fingerprint", "account"]
+
+
+class AffinityGroupFilterSet(PortalFilterSet):
+    search_fields = ("name", "description")
+
+    class Meta:
+        model = AffinityGroup
+        fields = ["name", "group_type", "account"]
 
 
 class InstanceFilterSet(PortalFilterSet):

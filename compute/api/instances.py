@@ -9,9 +9,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from compute import lifecycle
+from compute.api.affinity import InstanceAffinitySerializer
 from compute.api.serializers import InstanceSerializer
 from compute.filtersets import InstanceFilterSet
-from compute.models import Host, ServiceOffering, SSHKeyPair, Zone
+from compute.models import AffinityGroup, Host, ServiceOffering, SSHKeyPair, Zone
 from compute.querysets import LIST_PREFETCH, instances_for_listing
 from networking.models import Network
 from networking.models_rules import SecurityGroup
@@ -54,6 +55,12 @@ class DeploySerializer(serializers.Serializer):
         many=True,
         required=False,
         help_text="Security groups of the instance's account to put it in.",
+    )
+    affinity_groups = BriefRelatedField(
+        queryset=AffinityGroup.objects.all(),
+        many=True,
+        required=False,
+        help_text="Affinity groups of the instance's account: the planner honours them.",
     )
 
     def validate_host(self, host):
@@ -197,6 +204,21 @@ class InstanceViewSet(ServiceViewMixin, viewsets.ReadOnlyModelViewSet):
         data = self._input(ScaleSerializer)
         instance = lifecycle.scale_instance(self.get_object(), **self._actor(), **data)
         return Response(self.get_serializer(instance).data)
+
+    @extend_schema(request=InstanceAffinitySerializer, responses={200: InstanceAffinitySerializer})
+    @action(detail=True, methods=["post"], url_path="affinity-groups")
+    def affinity_groups(self, request, pk=None):
+        """Replace a stopped instance's affinity groups (applied at its next start); answers
+        the groups it is in."""
+        from compute.services.affinity import set_instance_affinity_groups
+
+        data = self._input(InstanceAffinitySerializer)
+        instance = set_instance_affinity_groups(
+            self.get_object(), data["affinity_groups"], **self._actor()
+        )
+        groups = {"affinity_groups": list(instance.affinity_groups.order_by("name"))}
+        context = self.get_serializer_context()
+        return Response(InstanceAffinitySerializer(groups, context=context).data)
 
     @extend_schema(request=RestoreSerializer, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
