@@ -14,6 +14,7 @@ from portal.services import apikeys, limits
 from portal.services import tenancy as services
 
 from ._common import Param, cs_date, shape, uid
+from .domain_usage import FIELD_NAMES, FIELD_TYPES, usage_fields
 from .tags import tags_of
 from .vms import _owner_account
 
@@ -29,12 +30,18 @@ def _domain_path(domain) -> str:
 
 @shape(
     "domain",
-    "id name level parentdomainid parentdomainname haschild path networkdomain state",
+    "id name level parentdomainid parentdomainname haschild path networkdomain state created "
+    + FIELD_NAMES,
     level="integer",
     haschild="boolean",
+    created="date",
+    **FIELD_TYPES,
 )
 def DOMAIN(d, ctx):
+    details = (ctx.str("details") or "all").lower() if ctx.command.name == "listDomains" else ""
     return {
+        **(usage_fields(d) if details in ("all", "resource") else {}),
+        "created": cs_date(d.created),
         "id": uid(d),
         "name": d.name,
         "level": d.level,
@@ -55,11 +62,14 @@ def DOMAIN(d, ctx):
         Param("name"),
         Param("level", "integer"),
         Param("listall", "boolean"),
+        Param("details", "list", description="all (default), resource or min"),
     ],
     shape=DOMAIN,
     is_list=True,
 )
 def list_domains(ctx):
+    if (ctx.str("details") or "all").lower() not in ("all", "resource", "min"):
+        raise param_error("details: one of all, resource, min")
     from django.db.models import Count
 
     qs = (
