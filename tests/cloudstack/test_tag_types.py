@@ -44,6 +44,9 @@ def test_tenant_resources_answer_their_tags(cs_client, tenant, other_tenant, see
         _tag(api, kind, obj_id, value=kind.lower())
         items = api(list_command, id=obj_id, **extra)[key]
         assert items[0]["tags"] == [{"key": "env", "value": kind.lower()}], kind
+        tagged = api(list_command, **extra, **{"tags[0].key": "env", "tags[0].value": kind.lower()})
+        assert [i["id"] for i in tagged[key]] == [obj_id], kind
+        assert api(list_command, **extra, **{"tags[0].key": "env", "tags[0].value": "no"}) == {}
         listed = api("listTags", resourcetype=kind)["tag"]
         assert [(t["resourceid"], t["value"]) for t in listed] == [(obj_id, kind.lower())], kind
 
@@ -67,6 +70,8 @@ def test_rules_and_zone_tags(cs_client, root_admin, tenant, seeded):
     assert response.status_code == 431
     _tag(admin, "Zone", zone_id, key="region", value="eu")
     assert admin("listZones", id=zone_id)["zone"][0]["tags"] == [{"key": "region", "value": "eu"}]
+    by_tag = admin("listZones", **{"tags[0].key": "region", "tags[0].value": "eu"})
+    assert [z["id"] for z in by_tag["zone"]] == [zone_id]
     assert admin("listTags", resourcetype="Zone", listall="true")["tag"][0]["domainid"]
     for kind in ("FirewallRule", "PortForwardingRule"):
         response = admin.raw(

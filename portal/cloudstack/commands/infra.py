@@ -10,7 +10,7 @@ from compute.models import Cluster, Host, Pod, Zone
 from portal.cloudstack.registry import command
 
 from ._common import Param, cs_date, shape, success, uid
-from .tags import tags_of
+from .tags import TAGS_FILTER, filter_by_tag_params, tags_of
 
 
 @shape(
@@ -72,6 +72,7 @@ def _zone_fields(ctx) -> dict:
     "listZones",
     "Lists zones",
     params=[
+        TAGS_FILTER,
         Param("id", "uuid", related="listZones"),
         Param("name"),
         Param("available", "boolean"),
@@ -90,6 +91,7 @@ def list_zones(ctx):
         qs = qs.filter(network_type__iexact=ctx.str("networktype"))
     if not ctx.is_root:
         qs = qs.filter(allocation_state=AllocationState.ENABLED)
+    qs = filter_by_tag_params(ctx, qs, "Zone")
     return ctx.listing(ctx.keyword(qs))
 
 

@@ -23,7 +23,7 @@ from portal.cloudstack.registry import command
 from portal.models import Domain
 
 from ._common import Param, cs_date, owner, shape, uid
-from .tags import tags_of
+from .tags import TAGS_FILTER, filter_by_tag_params, tags_of
 from .vms import _owner_account
 
 
@@ -90,6 +90,7 @@ register_result("Network", network_queryset, NETWORK, "Network")
     "listNetworks",
     "Lists all available networks.",
     params=[
+        TAGS_FILTER,
         Param("id", "uuid", related="listNetworks"),
         Param("zoneid", "uuid", related="listZones"),
         Param("type"),
@@ -122,6 +123,7 @@ def list_networks(ctx):
         qs = qs.none()
     if "canusefordeploy" in ctx.params and not ctx.bool("canusefordeploy"):
         qs = qs.none()
+    qs = filter_by_tag_params(ctx, qs, "Network")
     return ctx.listing(ctx.keyword(qs, "name", "display_text").order_by("id"))
 
 
@@ -244,6 +246,7 @@ register_result("IPAddress", ip_queryset, IP_ADDRESS, "IpAddress")
     "listPublicIpAddresses",
     "Lists all public IP addresses",
     params=[
+        TAGS_FILTER,
         Param("id", "uuid", related="listPublicIpAddresses"),
         Param("ipaddress"),
         Param("zoneid", "uuid", related="listZones"),
@@ -276,6 +279,7 @@ def list_public_ip_addresses(ctx):
         qs = qs.filter(static_nat__isnull=not ctx.bool("isstaticnat"))
     if "forvirtualnetwork" in ctx.params:
         qs = qs.filter(ip_range__for_virtual_network=ctx.bool("forvirtualnetwork"))
+    qs = filter_by_tag_params(ctx, qs, "PublicIpAddress")
     return ctx.listing(ctx.keyword(qs, "address").order_by("id"))
 
 

@@ -27,7 +27,7 @@ from portal.cloudstack.registry import Field, Shape, command
 from portal.models import Account
 
 from ._common import Param, owner, shape, success, uid
-from .tags import tags_of
+from .tags import TAGS_FILTER, filter_by_tag_params, tags_of
 from .vms import _owner_account
 
 CMD_NAMES.update(
@@ -171,6 +171,7 @@ def delete_firewall_rule(ctx):
     "listFirewallRules",
     "Lists all firewall rules for an IP address.",
     params=[
+        TAGS_FILTER,
         Param("id", "uuid", related="listFirewallRules"),
         Param("ipaddressid", "uuid", related="listPublicIpAddresses"),
         Param("networkid", "uuid", related="listNetworks"),
@@ -187,6 +188,7 @@ def list_firewall_rules(ctx):
         qs = qs.filter(ip_address=ctx.get(IPAddress, "ipaddressid"))
     if ctx.has("networkid"):
         qs = qs.filter(network=ctx.get(Network, "networkid"))
+    qs = filter_by_tag_params(ctx, qs, "FirewallRule")
     return ctx.listing(qs.order_by("id"))
 
 
@@ -351,6 +353,7 @@ def delete_port_forwarding_rule(ctx):
     "listPortForwardingRules",
     "Lists all port forwarding rules for an IP address.",
     params=[
+        TAGS_FILTER,
         Param("id", "uuid", related="listPortForwardingRules"),
         Param("ipaddressid", "uuid", related="listPublicIpAddresses"),
         Param("networkid", "uuid", related="listNetworks"),
@@ -367,6 +370,7 @@ def list_port_forwarding_rules(ctx):
         qs = qs.filter(ip_address=ctx.get(IPAddress, "ipaddressid"))
     if ctx.has("networkid"):
         qs = qs.filter(network=ctx.get(Network, "networkid"))
+    qs = filter_by_tag_params(ctx, qs, "PortForwardingRule")
     return ctx.listing(qs.order_by("id"))
 
 
@@ -589,6 +593,7 @@ def delete_security_group(ctx):
     "listSecurityGroups",
     "Lists security groups",
     params=[
+        TAGS_FILTER,
         Param("id", "uuid", related="listSecurityGroups"),
         Param("securitygroupname"),
         Param("virtualmachineid", "uuid", related="listVirtualMachines"),
@@ -608,6 +613,7 @@ def list_security_groups(ctx):
         qs = qs.filter(name=ctx.str("securitygroupname"))
     if ctx.has("virtualmachineid"):
         qs = qs.filter(instances=ctx.get(Instance, "virtualmachineid"))
+    qs = filter_by_tag_params(ctx, qs, "SecurityGroup")
     return ctx.listing(ctx.keyword(qs).order_by("id"))
 
 

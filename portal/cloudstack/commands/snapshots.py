@@ -14,7 +14,7 @@ from storage.models import Snapshot, SnapshotState, Volume
 from storage.services import snapshots
 
 from ._common import Param, cs_date, owner, shape, uid
-from .tags import tags_of
+from .tags import TAGS_FILTER, filter_by_tag_params, tags_of
 
 CMD_NAMES.update(
     {
@@ -120,6 +120,7 @@ def create_snapshot(ctx):
     "listSnapshots",
     "Lists all available snapshots for the account.",
     params=[
+        TAGS_FILTER,
         Param("id", "uuid", related="listSnapshots"),
         Param("ids", "list"),
         Param("name"),
@@ -156,6 +157,7 @@ def list_snapshots(ctx):
     for param, field in (("name", "name"), ("state", "state__iexact")):
         if ctx.has(param):
             qs = qs.filter(**{field: ctx.str(param)})
+    qs = filter_by_tag_params(ctx, qs, "Snapshot")
     return ctx.listing(ctx.keyword(qs))
 
 

@@ -14,7 +14,7 @@ from storage.choices import TemplateState
 from storage.models import OSType, Template
 
 from ._common import Param, cs_date, owner, shape, uid
-from .tags import tags_of
+from .tags import TAGS_FILTER, filter_by_tag_params, tags_of
 
 FILTERS = (
     "featured",
@@ -166,11 +166,13 @@ def _filtered(ctx, is_iso: bool, flt: str):
         qs = qs.filter(name=ctx.str("name"))
     if ctx.has("hypervisor"):
         qs = qs.filter(hypervisor__iexact=ctx.str("hypervisor"))
+    qs = filter_by_tag_params(ctx, qs, "ISO" if is_iso else "Template")
     return ctx.keyword(qs).order_by("id")
 
 
 LIST_PARAMS = [
     *OWNER_PARAMS[:4],  # account, domainid, isrecursive, listall (no projects for templates)
+    TAGS_FILTER,
     Param("id", "uuid"),
     Param("name"),
     Param("zoneid", "uuid", related="listZones"),

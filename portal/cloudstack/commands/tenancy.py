@@ -15,7 +15,7 @@ from portal.services import tenancy as services
 
 from ._common import Param, cs_date, shape, uid
 from .domain_usage import FIELD_NAMES, FIELD_TYPES, usage_fields
-from .tags import tags_of
+from .tags import TAGS_FILTER, filter_by_tag_params, tags_of
 from .vms import _owner_account
 
 User = get_user_model()
@@ -453,6 +453,7 @@ register_result("Project", project_queryset, PROJECT, "Project")
     "listProjects",
     "Lists projects and provides detailed information for listed projects",
     params=[
+        TAGS_FILTER,
         Param("id", "uuid", related="listProjects"),
         Param("name"),
         Param("state"),
@@ -482,6 +483,7 @@ def list_projects(ctx):
     ):
         if ctx.has(param):
             qs = qs.filter(**{field: ctx.str(param)})
+    qs = filter_by_tag_params(ctx, qs, "Project")
     return ctx.listing(ctx.keyword(qs))
 
 
