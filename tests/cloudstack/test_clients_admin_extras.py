@@ -3,7 +3,7 @@ management CA, resource details, public IP and guest VLAN dedication, system VM 
 
 import pytest
 from cryptography import x509
-from cs import CloudStack, CloudStackApiException
+from cs import CloudStackApiException
 
 from tests.cloudstack.test_clients import (  # noqa: F401
     _keys,
@@ -12,18 +12,9 @@ from tests.cloudstack.test_clients import (  # noqa: F401
     live_cloud,
     run_jobs_inline,
 )
+from tests.cloudstack.test_clients_networks import _api
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _api(live_server, pair):
-    return CloudStack(
-        endpoint=f"{live_server.url}/client/api",
-        key=pair[0],
-        secret=pair[1],
-        poll_interval=0.1,
-        fetch_result=True,
-    )
 
 
 def test_cs_operator_extras(live_server, live_cloud, root_admin, tenant):  # noqa: F811
