@@ -80,7 +80,10 @@ def destroy_instance(
     instance: Instance, *, acting_user, expunge: bool = False, volumes=None, client_ip=None
 ) -> AsyncJob:
     """Destroy an instance; its root disk goes with it, data disks in ``volumes`` too, the
-    others are detached and kept. With ``expunge`` nothing can be recovered."""
+    others are detached and kept. With ``expunge`` nothing can be recovered; an instance
+    already Destroyed is then expunged (as upstream's destroyVirtualMachine expunge=true)."""
+    if expunge and instance.state == InstanceState.DESTROYED:
+        return expunge_instance(instance, acting_user=acting_user, client_ip=client_ip)
     data_ids = [v.pk for v in volumes or []]
     foreign = set(data_ids) - set(instance.volumes.values_list("pk", flat=True))
     if foreign:

@@ -212,6 +212,21 @@ def _not_free(account, zone, address: str) -> str:
     return f"{address} is not free for account {account.name}."
 
 
+def only_isolated_network(account, zone) -> Network | None:
+    """The account's isolated network in ``zone`` when it has exactly one (upstream's
+    associateIpAddress without networkid uses it); otherwise None."""
+    from networking.choices import NetworkState
+
+    networks = list(
+        Network.objects.filter(
+            account=account, zone=zone, guest_type=GuestIpType.ISOLATED, removed__isnull=True
+        )
+        .exclude(state=NetworkState.DESTROY)
+        .values_list("pk", flat=True)[:2]
+    )
+    return Network.objects.get(pk=networks[0]) if len(networks) == 1 else None
+
+
 def allocate_public_ip(
     account,
     zone,
@@ -229,6 +244,8 @@ def allocate_public_ip(
     callers never get the same address. Raises :class:`InsufficientCapacity` (533) when the
     zone has no free address for the account.
     """
+    if network is None:
+        network = only_isolated_network(account, zone)
     if network is not None:
         if network.zone_id != zone.pk:
             raise ValidationError({"network": "The network is not in that zone."})

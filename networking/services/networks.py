@@ -96,9 +96,32 @@ def _vlan_uri(value, errors: dict) -> str:
     return f"vlan://{int(text)}"
 
 
+PRIVATE_NETWORKS = (
+    IPNetwork("10.0.0.0/8"),
+    IPNetwork("172.16.0.0/12"),
+    IPNetwork("192.168.0.0/16"),
+)
+
+
+def _isolated_subnet(zone, fields: dict) -> IPNetwork:
+    """The cidr given, else the one gateway/netmask make (any RFC 1918 range, as upstream),
+    else the zone's guest CIDR."""
+    if fields.get("cidr") or not (fields.get("gateway") and fields.get("netmask")):
+        return parse_cidr(fields.get("cidr") or zone.guest_cidr, "cidr")
+    subnet = network_from_gateway(parse_ipv4(fields["gateway"], "gateway"), fields["netmask"])
+    if not any(subnet in private for private in PRIVATE_NETWORKS):
+        raise ValidationError(
+            {
+                "gateway": f"Invalid guest CIDR {subnet}: it must be RFC 1918 (private) "
+                "address space."
+            }
+        )
+    return subnet
+
+
 def _isolated_addressing(zone, fields: dict, errors: dict) -> None:
     try:
-        subnet = parse_cidr(fields.get("cidr") or zone.guest_cidr, "cidr")
+        subnet = _isolated_subnet(zone, fields)
     except ValidationError as exc:
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
         return
