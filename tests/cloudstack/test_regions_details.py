@@ -158,3 +158,29 @@ def test_detail_options(cs_client, tenant, seeded):
     assert response.status_code == 431
     vm = _vm(tenant, seeded)
     assert user("listDetailOptions", resourcetype="UserVm", resourceid=str(vm.uuid))
+
+
+def test_existing_default_roles_get_the_new_rules(defaults):
+    """Installations whose default roles predate these commands get their rules from the
+    data migration (new ones from portal.defaults)."""
+    import importlib
+
+    from django.apps import apps
+
+    from portal.models import Role, RolePermission
+
+    migration = importlib.import_module("portal.migrations.0011_cloud_regions_details_ca")
+    rules = [r for _, r, _ in migration.RULES]
+    RolePermission.objects.filter(rule__in=rules).delete()
+    for role in Role.objects.filter(is_default=True):
+        role.save()  # a new ``updated`` stamp: the rule cache is refreshed
+    user, domain_admin = Role.objects.get(name="User"), Role.objects.get(name="Domain Admin")
+    assert user.allows("listRouters") and not user.allows("addResourceDetail")
+    migration.add_rules(apps, None)
+    migration.add_rules(apps, None)  # idempotent
+    user.save()
+    domain_admin.save()
+    assert not user.allows("listRouters") and not user.allows("listSystemVms")
+    assert user.allows("addResourceDetail") and user.allows("removeResourceDetail")
+    assert domain_admin.allows("listRouters") and not domain_admin.allows("listCAProviders")
+    assert RolePermission.objects.filter(role=user, rule="listRouters").count() == 1
