@@ -19,7 +19,13 @@ from agents.resources.kvm.conn import Connection, mapped_errors
 from agents.resources.kvm.firewall import KvmFirewall
 from agents.resources.kvm.nics import KvmNics
 from agents.resources.kvm.snapshots import KvmSnapshots
-from agents.resources.kvm.xmlgen import DomainOptions, disk_element, domain_xml, target_dev
+from agents.resources.kvm.xmlgen import (
+    DomainOptions,
+    disk_element,
+    domain_xml,
+    empty_cdrom_element,
+    target_dev,
+)
 
 _STATES: dict[int, PowerState] = {
     libvirt.VIR_DOMAIN_RUNNING: "running",
@@ -249,11 +255,36 @@ class KvmResource(KvmFirewall, KvmSnapshots, KvmNics, Resource):
                 return disk
         return None
 
+    def _change_medium(self, dom: libvirt.virDomain, cmd, element: ET.Element) -> c.VmAnswer:
+        """Put ``element``'s medium (or none) into the CD-ROM drive, live when running.
+        QEMU may not have opened the tray yet right after a change (the firmware polls the
+        drive): that refusal is retried a few times, 0.5 s apart."""
+        xml = ET.tostring(element, encoding="unicode")
+        with mapped_errors(f"change the CD-ROM medium of {cmd.vm_name}"):
+            for attempt in range(5):
+                try:
+                    dom.updateDeviceFlags(xml, self._disk_flags(dom))
+                    break
+                except libvirt.libvirtError as exc:
+                    if "Tray" not in str(exc) or attempt == 4:
+                        raise
+                    time.sleep(0.5)
+        return c.VmAnswer(vm_name=cmd.vm_name, state=self._state(dom))
+
     def attach_disk(self, cmd: c.AttachDiskCommand) -> c.VmAnswer:
+        """Volumes are attached (hot-plugged when running); an ISO goes into the domain's
+        CD-ROM drive as a medium change."""
         dom = self._domain(cmd.vm_name)
         wanted = disk_element(cmd.disk)
         with mapped_errors(f"attach disk to {cmd.vm_name}"):
             current = self._existing_disk(dom, target_dev(cmd.disk)[0])
+            if cmd.disk.type == "iso" and current is not None and current.get("device") == "cdrom":
+                medium = current.find("source")
+                if medium is None or medium.get("file") != cmd.disk.path:
+                    if medium is not None and medium.get("file"):  # eject first: QEMU
+                        # refuses to swap a medium in one step while the tray is closed
+                        self._change_medium(dom, cmd, empty_cdrom_element(cmd.disk.device_id))
+                    return self._change_medium(dom, cmd, wanted)
             if current is not None:
                 src, want = current.find("source"), wanted.find("source")
                 keys = ("pool", "volume", "file")
@@ -273,10 +304,15 @@ class KvmResource(KvmFirewall, KvmSnapshots, KvmNics, Resource):
         dom = self._domain(cmd.vm_name)
         with mapped_errors(f"detach disk from {cmd.vm_name}"):
             current = self._existing_disk(dom, target_dev(cmd.disk)[0])
-            if current is None:
+            medium = current.find("source") if current is not None else None
+            # an empty drive has no source, or (live, libvirt >= 7) one with only an index
+            empty = current is not None and (medium is None or not medium.get("file"))
+            if current is None or empty:
                 return c.VmAnswer(
                     vm_name=cmd.vm_name, state=self._state(dom), details="not attached"
                 )
+            if cmd.disk.type == "iso" and current.get("device") == "cdrom":
+                return self._change_medium(dom, cmd, empty_cdrom_element(cmd.disk.device_id))
             dom.detachDeviceFlags(ET.tostring(current, encoding="unicode"), self._disk_flags(dom))
         return c.VmAnswer(vm_name=cmd.vm_name, state=self._state(dom))
 

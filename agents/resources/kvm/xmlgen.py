@@ -63,6 +63,21 @@ def disk_element(disk: DiskSpec) -> ET.Element:
     return el
 
 
+#: The CD-ROM drive every domain gets (IDE ``hdb``): attachIso changes its medium live,
+#: which IDE allows, where hot-plugging a new IDE device is refused.
+CDROM_DEVICE_ID = 25
+
+
+def empty_cdrom_element(device_id: int = CDROM_DEVICE_ID) -> ET.Element:
+    """The CD-ROM drive without a medium."""
+    el = ET.Element("disk", {"type": "file", "device": "cdrom"})
+    _sub(el, "driver", name="qemu", type="raw")
+    _sub(el, "target", dev="hd" + "abcd"[device_id % 4], bus="ide")
+    _sub(el, "readonly")
+    _sub(el, "serial", f"disk-{device_id}")  # as disk_element: a medium change keeps it
+    return el
+
+
 def disk_xml(disk: DiskSpec) -> str:
     """Serialised :func:`disk_element` for attach/detach."""
     return ET.tostring(disk_element(disk), encoding="unicode")
@@ -117,6 +132,8 @@ def domain_xml(spec: VmSpec, opts: DomainOptions) -> str:
         _sub(devices, "emulator", opts.emulator)
     for disk in sorted(spec.disks, key=lambda d: d.device_id):
         devices.append(disk_element(disk))
+    if not any(d.type == "iso" for d in spec.disks):
+        devices.append(empty_cdrom_element())
     for nic, bridge in zip(sorted(spec.nics, key=lambda n: n.device_id), opts.bridges, strict=True):
         devices.append(interface_element(nic, bridge))
     if opts.serial_log:
