@@ -6,6 +6,7 @@ import redis
 from celery import current_app, shared_task
 
 TICKS = "ha-test-ticks"
+TICK_QUEUE = "ha-ticks"  # consumed only by the HA tests' worker
 
 
 @shared_task(name="tests.portal.ha.tasks.tick")
