@@ -5,9 +5,9 @@ templates are refused with CloudStack's errors."""
 
 import pytest
 import requests
-from cs import CloudStack, CloudStackApiException
+from cs import CloudStackApiException
 
-from tests.cloudstack.test_clients import _keys
+from tests.cloudstack.live_api import cs_api
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,21 +46,10 @@ def stored(tmp_path, settings, defaults):
     return make
 
 
-def _api(live_server, user):
-    key, secret = _keys(user)
-    return CloudStack(
-        endpoint=f"{live_server.url}/client/api",
-        key=key,
-        secret=secret,
-        poll_interval=0.05,
-        fetch_result=True,
-    )
-
-
 def test_extract_template_and_iso_download(live_server, stored, tenant):
     template = stored(tenant.account, is_extractable=True)
     iso = stored(tenant.account, is_iso=True, is_extractable=True)
-    api = _api(live_server, tenant)
+    api = cs_api(live_server, tenant)
 
     out = api.extractTemplate(id=str(template.uuid), mode="HTTP_DOWNLOAD")["template"]
     assert out["id"] == str(template.uuid)
@@ -84,7 +73,7 @@ def test_extract_template_and_iso_download(live_server, stored, tenant):
 
 def test_expired_link_is_gone(live_server, stored, tenant, settings):
     template = stored(tenant.account, is_extractable=True)
-    api = _api(live_server, tenant)
+    api = cs_api(live_server, tenant)
     url = api.extractTemplate(id=str(template.uuid), mode="HTTP_DOWNLOAD")["template"]["url"]
     settings.EXTRACT_URL_EXPIRATION_S = -1
     response = requests.get(url, timeout=10)
@@ -97,8 +86,8 @@ def test_extract_errors_roles_and_tenants(live_server, stored, tenant, other_ten
     mine = stored(tenant.account, is_extractable=True)
     locked = stored(tenant.account, is_extractable=False)
     half = stored(tenant.account, is_extractable=True, state=TemplateState.DOWNLOADING)
-    api = _api(live_server, tenant)
-    other = _api(live_server, other_tenant)
+    api = cs_api(live_server, tenant)
+    other = cs_api(live_server, other_tenant)
     for call, params, text in (
         (api.extractTemplate, {"id": str(locked.uuid), "mode": "HTTP_DOWNLOAD"}, "extractable"),
         (api.extractTemplate, {"id": str(half.uuid), "mode": "HTTP_DOWNLOAD"}, "cannot be"),
@@ -118,7 +107,7 @@ def test_extract_errors_roles_and_tenants(live_server, stored, tenant, other_ten
         assert err.value.error["errorcode"] == 431, (params, err.value.error)
         assert text in err.value.error["errortext"], (params, err.value.error)
     # a root admin extracts even a template not marked extractable, as upstream
-    admin = _api(live_server, root_admin)
+    admin = cs_api(live_server, root_admin)
     url = admin.extractTemplate(id=str(locked.uuid), mode="HTTP_DOWNLOAD")["template"]["url"]
     assert requests.get(url, timeout=10).content == IMAGE
 

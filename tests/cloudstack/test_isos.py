@@ -3,8 +3,9 @@ server whose hosts are simulator agents (jobs run inline): the CD-ROM change rea
 agent's VM, errors are CloudStack's, other tenants' ISOs and VMs are out of reach."""
 
 import pytest
-from cs import CloudStack, CloudStackApiException
+from cs import CloudStackApiException
 
+from tests.cloudstack.live_api import cs_api
 from tests.cloudstack.test_clients import (  # noqa: F401
     _keys,
     client_cloud,
@@ -14,16 +15,6 @@ from tests.cloudstack.test_clients import (  # noqa: F401
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _api(live_server, pair):
-    return CloudStack(
-        endpoint=f"{live_server.url}/client/api",
-        key=pair[0],
-        secret=pair[1],
-        poll_interval=0.05,
-        fetch_result=True,
-    )
 
 
 def _iso(account, **kwargs):
@@ -73,7 +64,7 @@ def test_attach_swap_detach_iso_reaches_the_agent(
 ):
     iso = _iso(tenant.account, name="tools")
     other = _iso(tenant.account, name="drivers", install_path="/srv/secondary/drivers.iso")
-    api = _api(live_server, keys)
+    api = cs_api(live_server, keys)
     vm = _deploy(api, live_cloud)
     assert vm["state"] == "Running" and "isoid" not in vm
 
@@ -110,7 +101,7 @@ def test_iso_on_a_stopped_vm_comes_with_the_next_start(
     simulator,
 ):
     iso = _iso(tenant.account, name="later")
-    api = _api(live_server, keys)
+    api = cs_api(live_server, keys)
     vm = _deploy(api, live_cloud, "stopped-iso")
     api.stopVirtualMachine(id=vm["id"])
     assert api.attachIso(id=str(iso.uuid), virtualmachineid=vm["id"])["virtualmachine"]["isoid"]
@@ -127,8 +118,8 @@ def test_iso_errors_and_other_tenants(
 ):
     from storage.choices import TemplateState
 
-    api = _api(live_server, keys)
-    other_api = _api(live_server, _keys(other_tenant))
+    api = cs_api(live_server, keys)
+    other_api = cs_api(live_server, _keys(other_tenant))
     vm = _deploy(api, live_cloud, "mine")
     foreign_iso = _iso(other_tenant.account, name="foreign")
     not_ready = _iso(tenant.account, name="half", state=TemplateState.DOWNLOADING)
@@ -160,7 +151,7 @@ def test_update_iso_and_template(
     from storage.models import OSType, Template
     from tests.factories import TemplateFactory
 
-    api = _api(live_server, keys)
+    api = cs_api(live_server, keys)
     iso = _iso(tenant.account, name="old")
     ostype = OSType.objects.order_by("-id").first()
     updated = api.updateIso(

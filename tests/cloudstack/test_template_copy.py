@@ -3,8 +3,9 @@ image is copied to the destination zone's image store, the template is listed an
 there; bad zones, other tenants and a lost image give CloudStack errors and no copy."""
 
 import pytest
-from cs import CloudStack, CloudStackApiException
+from cs import CloudStackApiException
 
+from tests.cloudstack.live_api import cs_api
 from tests.cloudstack.test_clients import _keys, run_jobs_inline  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,12 +50,6 @@ def _stored(account, zone, store, root, *, is_iso=False):
     return template
 
 
-def _api(live_server, user):
-    key, secret = _keys(user)
-    return CloudStack(endpoint=f"{live_server.url}/client/api", key=key, secret=secret,
-                      poll_interval=0.05, fetch_result=True)  # fmt: skip
-
-
 def test_copy_template_and_iso_to_another_zone(live_server, two_zones, tenant):
     from pathlib import Path
 
@@ -64,7 +59,7 @@ def test_copy_template_and_iso_to_another_zone(live_server, two_zones, tenant):
     (zone_a, zone_b, _), (store_a, store_b), root = two_zones
     template = _stored(tenant.account, zone_a, store_a, root)
     iso = _stored(tenant.account, zone_a, store_a, root, is_iso=True)
-    api = _api(live_server, tenant)
+    api = cs_api(live_server, tenant)
     assert not available_in(template, zone_b.pk)
     assert api.listTemplates(templatefilter="self", zoneid=str(zone_b.uuid)).get("count", 0) == 0
 
@@ -93,8 +88,8 @@ def test_copy_errors_tenants_and_rollback(live_server, two_zones, tenant, other_
     (zone_a, zone_b, zone_c), (store_a, _), root = two_zones
     template = _stored(tenant.account, zone_a, store_a, root)
     cross = TemplateFactory(account=tenant.account, zone=None, is_public=False)
-    api = _api(live_server, tenant)
-    other = _api(live_server, other_tenant)
+    api = cs_api(live_server, tenant)
+    other = cs_api(live_server, other_tenant)
     for call, params, text in (
         (api.copyTemplate, {"id": str(template.uuid)}, "destination zone"),
         (

@@ -3,8 +3,9 @@ server whose hosts are simulator agents (jobs inline): the image reaches seconda
 through the agent, the template is Ready and deployable; failures leave nothing behind."""
 
 import pytest
-from cs import CloudStack, CloudStackApiException
+from cs import CloudStackApiException
 
+from tests.cloudstack.live_api import cs_api
 from tests.cloudstack.test_clients import (  # noqa: F401
     _keys,
     client_cloud,
@@ -14,16 +15,6 @@ from tests.cloudstack.test_clients import (  # noqa: F401
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _api(live_server, pair):
-    return CloudStack(
-        endpoint=f"{live_server.url}/client/api",
-        key=pair[0],
-        secret=pair[1],
-        poll_interval=0.05,
-        fetch_result=True,
-    )
 
 
 @pytest.fixture
@@ -49,7 +40,7 @@ def test_template_from_volume_and_snapshot(
 ):
     from storage.models import OSType, Template
 
-    api = _api(live_server, keys)
+    api = cs_api(live_server, keys)
     ostype = str(OSType.objects.order_by("id").first().uuid)
     vm = api.deployVirtualMachine(
         zoneid=str(live_cloud["zone"].uuid),
@@ -111,8 +102,8 @@ def test_create_template_errors_and_rollback(
 ):
     from storage.models import OSType, Template
 
-    api = _api(live_server, keys)
-    other = _api(live_server, _keys(other_tenant))
+    api = cs_api(live_server, keys)
+    other = cs_api(live_server, _keys(other_tenant))
     ostype = str(OSType.objects.order_by("id").first().uuid)
     vm = api.deployVirtualMachine(
         zoneid=str(live_cloud["zone"].uuid),
