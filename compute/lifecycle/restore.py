@@ -26,6 +26,7 @@ from portal.services.audit import record_event
 from portal.services.jobs import JobError, job_handler
 from storage.choices import TemplateState, VolumeState, VolumeType
 from storage.models import Template, Volume
+from storage.services.template_copy import available_in
 from storage.volume_handlers import forget_snapshots
 
 
@@ -50,7 +51,7 @@ def restore_instance(
         errors["template"] = "An instance cannot be restored from an ISO."
     elif template.state != TemplateState.READY or template.removed:
         errors["template"] = f"Template {template.name} is not ready ({template.state})."
-    elif template.zone_id and template.zone_id != instance.zone_id:
+    elif not available_in(template, instance.zone_id):
         errors["template"] = f"Template {template.name} is not available in this zone."
     root = _root(instance)
     if root is None or root.pool_id is None or root.state != VolumeState.READY:
