@@ -178,22 +178,34 @@ def lock_account(account: Account, *, acting_user, client_ip=None) -> Account:
     )
 
 
-def owned_resources(account: Account) -> dict[str, int]:
-    """Live resources the account still owns, by kind (only kinds with a count > 0)."""
-    from compute.models import Instance, SSHKeyPair
+def owned_resources(account: Account) -> dict[str, list[str]]:
+    """Live resources the account still owns, by kind (only kinds it has), each named
+    ``name (uuid)``: what its admin finds in the lists (``listall``) and must remove."""
+    from compute.models import Instance
     from networking.models import IPAddress, Network
-    from storage.models import Template, Volume
+    from storage.models import Snapshot, Template, Volume
 
-    counts = {
-        "instances": Instance.objects.filter(account=account, removed__isnull=True).count(),
-        "volumes": Volume.objects.filter(account=account, removed__isnull=True).count(),
-        "networks": Network.objects.filter(account=account, removed__isnull=True).count(),
-        "public IPs": IPAddress.objects.filter(account=account).count(),
-        "templates": Template.objects.filter(account=account, removed__isnull=True).count(),
-        "SSH key pairs": SSHKeyPair.objects.filter(account=account).count(),
-        "projects": account.owned_projects.count(),
+    live = {
+        "instances": Instance.objects.filter(account=account, removed__isnull=True),
+        "volumes": Volume.objects.filter(account=account, removed__isnull=True),
+        "networks": Network.objects.filter(account=account, removed__isnull=True),
+        "public IPs": IPAddress.objects.filter(account=account),
+        "templates": Template.objects.filter(account=account, removed__isnull=True),
+        "snapshots": Snapshot.objects.filter(account=account, removed__isnull=True),
+        "projects": account.owned_projects.all(),
     }
-    return {kind: n for kind, n in counts.items() if n}
+    owned = {}
+    for kind, rows in live.items():
+        labels = [f"{row} ({row.uuid})" for row in rows.order_by("pk")[: OWNED_NAMED + 1]]
+        if labels:
+            total = rows.count() if len(labels) > OWNED_NAMED else len(labels)
+            owned[kind] = labels[:OWNED_NAMED] + (
+                [f"and {total - OWNED_NAMED} more"] if total > OWNED_NAMED else []
+            )
+    return owned
+
+
+OWNED_NAMED = 10  # resources named per kind in the refusal
 
 
 def delete_account(account: Account, *, acting_user, client_ip=None) -> None:
@@ -205,15 +217,55 @@ def delete_account(account: Account, *, acting_user, client_ip=None) -> None:
         raise ValidationError("The system admin account cannot be deleted.")
     owned = owned_resources(account)
     if owned:
-        listing = ", ".join(f"{n} {kind}" for kind, n in owned.items())
+        listing = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in owned.items())
         raise ValidationError(f"The account still owns resources: {listing}.")
     with transaction.atomic():
         # The event is written first: deleting the account nulls its account link.
         record_event(
             "ACCOUNT.DELETE", acting_user=acting_user, resource=account, client_ip=client_ip
         )
+        _purge_history(account)
         try:
             account.users.all().delete()
             account.delete()
         except ProtectedError as exc:
-            raise ValidationError(f"{account} is still referenced and cannot be deleted.") from exc
+            names = ", ".join(
+                f"{type(o)._meta.verbose_name} {o} ({getattr(o, 'uuid', o.pk)})"
+                for o in list(exc.protected_objects)[:20]
+            )
+            raise ValidationError(f"{account} is still referenced by: {names}.") from exc
+
+
+def _purge_history(account: Account) -> None:
+    """Delete the rows the account's removed resources left behind (expunged instances,
+    deleted volumes, networks, templates, snapshots) and its finished jobs: they would keep
+    the account (PROTECT). Rows referencing each other are retried until nothing more can go."""
+    from django.db.models import PROTECT
+
+    from portal.choices import JobStatus
+    from portal.models import AsyncJob
+
+    AsyncJob.objects.filter(
+        account=account, status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED]
+    ).delete()
+    relations = [
+        rel
+        for rel in Account._meta.related_objects
+        if rel.on_delete is PROTECT
+        and any(f.name == "removed" for f in rel.related_model._meta.get_fields())
+    ]
+    pending = list(relations)
+    for _ in range(len(relations) + 1):
+        blocked = []
+        for rel in pending:
+            rows = rel.related_model._base_manager.filter(
+                **{rel.field.name: account, "removed__isnull": False}
+            )
+            try:
+                with transaction.atomic():
+                    rows.delete()
+            except ProtectedError:
+                blocked.append(rel)
+        if not blocked or len(blocked) == len(pending):
+            return
+        pending = blocked

@@ -86,3 +86,41 @@ def test_isolated_network_takes_any_private_cidr_from_gateway_and_netmask(
         _network(api, live_cloud, "public", gateway="203.0.113.1", netmask="255.255.255.0")
     assert err.value.error["errorcode"] == 431
     assert "RFC 1918" in err.value.error["errortext"]
+
+
+def test_delete_account_names_what_remains_then_deletes(
+    live_server, live_cloud, keys, tenant, root_admin
+):
+    from portal.models import Account
+    from tests.cloudstack.test_clients import _keys
+
+    api, admin = _api(live_server, keys), _api(live_server, _keys(root_admin))
+    zone = str(live_cloud["zone"].uuid)
+    vm = api.deployVirtualMachine(
+        zoneid=zone,
+        serviceofferingid=str(live_cloud["offering"].uuid),
+        templateid=str(live_cloud["template"].uuid),
+        name="left-over",
+    )["virtualmachine"]
+    ip = api.associateIpAddress(zoneid=zone)["ipaddress"]
+    api.createSSHKeyPair(name="goes-with-the-account")
+    api.createAffinityGroup(name="goes-too", type="host affinity")
+    account = str(tenant.account.uuid)
+    with pytest.raises(CloudStackApiException) as err:
+        admin.deleteAccount(id=account)
+    text = err.value.error["errortext"]
+    (network,) = api.listNetworks(fetch_list=True)
+    root_volume = api.listVolumes(fetch_list=True)[0]
+    for named in (vm["id"], "left-over", ip["id"], network["id"], root_volume["id"]):
+        assert named in text, (named, text)
+    # each named resource is in the admin's lists
+    assert admin.listVirtualMachines(listall=True, id=vm["id"])["count"] == 1
+    assert admin.listPublicIpAddresses(listall=True, id=ip["id"])["count"] == 1
+    assert admin.listNetworks(listall=True, id=network["id"])["count"] == 1
+    assert admin.listVolumes(listall=True, id=root_volume["id"])["count"] == 1
+    # removed resources (history rows, finished jobs) no longer keep the account
+    api.destroyVirtualMachine(id=vm["id"], expunge=True)
+    api.disassociateIpAddress(id=ip["id"])
+    api.deleteNetwork(id=network["id"])
+    assert admin.deleteAccount(id=account)["success"] is True
+    assert not Account.objects.filter(uuid=account).exists()
