@@ -89,6 +89,8 @@ def test_anti_affinity_spreads_then_refuses_with_533(live_server, live_cloud, ke
     second = _deploy(api, live_cloud, "a2", affinitygroupnames="spread")
     assert first["affinitygroup"][0]["id"] == group["id"]
     assert _host_of(admin, first["id"]) != _host_of(admin, second["id"])
+    members = api.listVirtualMachines(affinitygroupid=group["id"])["virtualmachine"]
+    assert {v["id"] for v in members} == {first["id"], second["id"]}
     listed = api.listAffinityGroups(virtualmachineid=first["id"])["affinitygroup"]
     assert sorted(listed[0]["virtualmachineIds"]) == sorted([first["id"], second["id"]])
     allocated = sorted(Host.objects.values_list("cpu_allocated_mhz", flat=True))

@@ -162,6 +162,7 @@ def _target(ctx, name: str = "id", action: str = "change") -> Instance:
         Param("networkid", "uuid", related="listNetworks"),
         Param("keypair"),
         Param("details", "list"),
+        Param("affinitygroupid", "uuid", related="listAffinityGroups"),
         TAGS_FILTER,
     ],
     shape=VM,
@@ -194,6 +195,10 @@ def list_virtual_machines(ctx):
         qs = qs.filter(name=ctx.str("name"))
     if ctx.has("keypair"):
         qs = qs.filter(ssh_keypair__name=ctx.str("keypair"))
+    if ctx.has("affinitygroupid"):
+        from compute.models import AffinityGroup
+
+        qs = qs.filter(affinity_groups=ctx.get(AffinityGroup, "affinitygroupid"))
     qs = filter_by_tag_params(ctx, qs, "UserVm")
     return ctx.listing(ctx.keyword(qs, "name", "display_name").order_by("-id"))
 
