@@ -21,6 +21,7 @@ from portal.api.serializers_core import AsyncJobSerializer
 from portal.api.viewsets import ServiceViewMixin
 from portal.models import Account, AsyncJob
 from portal.querysets import is_root_admin
+from storage.api.image_actions import InstanceIsoMixin
 from storage.models import DiskOffering, Template, Volume
 
 
@@ -105,7 +106,7 @@ class RestoreSerializer(serializers.Serializer):
     )
 
 
-class InstanceViewSet(ServiceViewMixin, viewsets.ReadOnlyModelViewSet):
+class InstanceViewSet(InstanceIsoMixin, ServiceViewMixin, viewsets.ReadOnlyModelViewSet):
     """Instances of the accounts the user may see; writes are lifecycle operations."""
 
     queryset = instances_for_listing(

@@ -10,6 +10,7 @@ from portal.api.serializers import JobSerializer
 from portal.api.viewsets import IsAdminOrReadOnly, ServiceViewMixin
 from portal.models import Account
 from storage import services
+from storage.api.image_actions import TemplateActionsMixin
 from storage.api.serializers import (
     DiskOfferingSerializer,
     ImageStoreSerializer,
@@ -101,8 +102,9 @@ class OSTypeViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["id", "description", "category"]
 
 
-class TemplateViewSet(ServiceModelViewSet):
-    """Templates and ISOs: tenants see their own and public ones and change their own."""
+class TemplateViewSet(TemplateActionsMixin, ServiceModelViewSet):
+    """Templates and ISOs: tenants see their own and public ones and change their own;
+    ``extract`` answers a download link, ``copy`` copies a zoned one to other zones."""
 
     queryset = Template.objects.select_related("os_type", "account", "zone")
     serializer_class = TemplateSerializer
